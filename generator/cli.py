@@ -1,0 +1,109 @@
+"""The `mlcsite` command: parse arguments, run the pipeline, map results to exit codes.
+
+Exit status (SPEC): 0 success, 1 content errors, 2 misuse.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import sys
+import time
+from pathlib import Path
+
+from . import pipeline
+from .report import FORMATS, format_diagnostics
+
+EXIT_OK, EXIT_CONTENT, EXIT_USAGE = 0, 1, 2
+
+
+def _parse_now(text: str) -> dt.datetime:
+    try:
+        value = dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a date-time like 2026-11-27T12:00Z") from None
+    return value if value.tzinfo else value.replace(tzinfo=dt.timezone.utc)
+
+
+def _add_build_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--drafts", action="store_true", help="include posts marked draft: true")
+    parser.add_argument("--base-url", metavar="URL", help="publish under this address (e.g. a PR preview)")
+    parser.add_argument("--out", metavar="DIR", type=Path, help="write the site here (default: output/)")
+    parser.add_argument("--now", metavar="DATETIME", type=_parse_now,
+                        help="the build's clock for upcoming/past (default: SOURCE_DATE_EPOCH, else now)")
+
+
+def make_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="mlcsite", description="Build the ML Collective website.")
+    parser.add_argument("-C", "--root", type=Path, default=Path("."), metavar="DIR",
+                        help="the site's folder, holding site.yaml (default: here)")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    build = commands.add_parser("build", help="build the whole site into output/")
+    _add_build_options(build)
+    check = commands.add_parser("check", help="validate all content without writing anything")
+    check.add_argument("--format", choices=FORMATS, default="text")
+    check.add_argument("--drafts", action="store_true", help=argparse.SUPPRESS)
+    for name, text in (("watch", "rebuild on every change"), ("serve", "build, serve and live-reload")):
+        sub = commands.add_parser(name, help=text)
+        _add_build_options(sub)
+        if name == "serve":
+            sub.add_argument("--host", default="127.0.0.1")
+            sub.add_argument("--port", type=int, default=8000)
+    new = commands.add_parser("new", help="write a filled-in starter file")
+    new.add_argument("kind", choices=("member", "project", "series", "event", "post", "page", "rfp"))
+    new.add_argument("slug", help="the new item's slug: lowercase letters, digits and hyphens")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = make_parser().parse_args(argv)
+    root = args.root.resolve()
+    if args.command == "new":
+        from .scaffold import write_starter
+        return write_starter(root, args.kind, args.slug)
+    options = pipeline.Options(root=root, out=getattr(args, "out", None), drafts=args.drafts,
+                               base_url=getattr(args, "base_url", None), now=getattr(args, "now", None))
+    if args.command == "check":
+        return run_check(options, args.format)
+    problem = pipeline.unsafe_output_dir(options)
+    if problem:
+        print(f"mlcsite: {problem}", file=sys.stderr)
+        return EXIT_USAGE
+    if args.command == "build":
+        return run_build(options)
+    from .watcher import run_watch
+    return run_watch(options, serve=args.command == "serve",
+                     host=getattr(args, "host", None), port=getattr(args, "port", None))
+
+
+def run_check(options: pipeline.Options, fmt: str) -> int:
+    plan = pipeline.plan_site(options)
+    report = format_diagnostics(plan.diagnostics, fmt, options.root)
+    sys.stdout.write(report)
+    if fmt == "text" and not plan.diagnostics.has_errors():
+        print(f"All content is valid ({len(plan.outputs)} outputs planned).")
+    return EXIT_CONTENT if plan.diagnostics.has_errors() else EXIT_OK
+
+
+def run_build(options: pipeline.Options) -> int:
+    started = time.perf_counter()
+    result = pipeline.build(options)
+    if result.diagnostics.items:
+        sys.stderr.write(format_diagnostics(result.diagnostics, "text", options.root))
+    if result.diagnostics.has_errors():
+        print("mlcsite: nothing was written; the previous site is untouched.", file=sys.stderr)
+        return EXIT_CONTENT
+    seconds = time.perf_counter() - started
+    print(f"Built {result.file_count} files into {_shown(options.output_dir, options.root)} in {seconds:.2f} s.")
+    return EXIT_OK
+
+
+def _shown(path: Path, root: Path) -> str:
+    try:
+        return path.resolve().relative_to(root).as_posix() + "/"
+    except ValueError:
+        return str(path)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,485 @@
+"""Field types: each checks one value and returns it normalized.
+
+A field type never raises on bad content. It reports through the `FieldContext`
+(which knows the file and every value's line) and returns `INVALID`. Each type
+also describes itself in words, which the field reference and hints reuse.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import posixpath
+import re
+import zoneinfo
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import Any, Callable, Sequence
+from urllib.parse import urlsplit
+
+from dateutil import rrule
+
+from ..diagnostics import Diagnostics, Location, did_you_mean
+from .yaml_source import Document, Path
+
+INVALID: Any = type("Invalid", (), {"__repr__": lambda self: "INVALID"})()
+SLUG_RE = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*\Z")
+_EMAIL_RE = re.compile(r"[^@\s<>()\[\],;:\"]+@[^@\s<>()\[\],;:\"]+\.[A-Za-z]{2,}\Z")
+_DURATION_RE = re.compile(r"(?:(\d+)h)?(?:(\d+)m)?\Z")
+
+
+@dataclass
+class FieldContext:
+    """What a field check needs: the parsed document, where it came from, and
+    where to report."""
+
+    doc: Document
+    source: str  # path relative to the site root
+    diagnostics: Diagnostics
+    content_dir: Any = None  # pathlib.Path of content/, for file references
+    failed: bool = False
+
+    def error(self, path: Path, message: str, hint: str = "", *, at_key: bool = False) -> Any:
+        line, col = self.doc.key_position(path) if at_key else self.doc.position(path)
+        self.diagnostics.error(Location(self.source, line, col), message, hint)
+        self.failed = True
+        return INVALID
+
+    def warning(self, path: Path, message: str, hint: str = "") -> None:
+        line, col = self.doc.position(path)
+        self.diagnostics.warning(Location(self.source, line, col), message, hint)
+
+    def location(self, path: Path) -> Location:
+        return Location(self.source, *self.doc.position(path))
+
+
+def field_label(path: Path) -> str:
+    """("authors", 2, "name") -> 'authors[3].name' as a contributor counts."""
+    label = ""
+    for part in path:
+        label += f"[{part + 1}]" if isinstance(part, int) else (f".{part}" if label else part)
+    return label or "the file"
+
+
+def _kind_of(value: Any) -> str:
+    if isinstance(value, bool):
+        return "yes/no"
+    if isinstance(value, (int, float)):
+        return "a number"
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, dict):
+        return "a group of fields"
+    if value is None:
+        return "empty"
+    return "text"
+
+
+class FieldType:
+    describe = "a value"
+    example: Any = None
+
+    def check(self, value: Any, ctx: FieldContext, path: Path) -> Any:
+        raise NotImplementedError
+
+    def wrong_type(self, value: Any, ctx: FieldContext, path: Path) -> Any:
+        return ctx.error(
+            path,
+            f"{field_label(path)} should be {self.describe}, but it is {_kind_of(value)}.",
+            f"Write it like: {field_label(path).split('.')[-1].split('[')[0]}: {_example_text(self.example)}"
+            if self.example is not None else "",
+        )
+
+
+def _example_text(example: Any) -> str:
+    if isinstance(example, list):
+        return "[" + ", ".join(str(e) for e in example) + "]"
+    return str(example)
+
+
+class Text(FieldType):
+    describe = "text"
+    example = "Some text"
+
+    def __init__(self, *, multiline: bool = False, example: str = "Some text") -> None:
+        self.multiline, self.example = multiline, example
+        if multiline:
+            self.describe = "Markdown text"
+
+    def check(self, value, ctx, path):
+        if isinstance(value, (dict, list)) or value is None:
+            return self.wrong_type(value, ctx, path)
+        text = ctx.doc.scalar_texts.get(path, value) if not isinstance(value, str) else value
+        if not isinstance(text, str):
+            text = str(text)
+        if not self.multiline and not text.strip():
+            return ctx.error(path, f"{field_label(path)} is empty.", "Write a value or remove the line.")
+        return text
+
+
+class Integer(FieldType):
+    def __init__(self, low: int, high: int, describe: str = "a whole number", example: int = 1) -> None:
+        self.low, self.high, self.describe, self.example = low, high, describe, example
+
+    def check(self, value, ctx, path):
+        if isinstance(value, str) and value.strip().isdigit():
+            value = int(value)
+        if isinstance(value, bool) or not isinstance(value, int):
+            return self.wrong_type(value, ctx, path)
+        if not self.low <= value <= self.high:
+            return ctx.error(path, f"{field_label(path)} should be between {self.low} and {self.high}, not {value}.")
+        return value
+
+
+class Boolean(FieldType):
+    describe = "true or false"
+    example = "true"
+
+    def check(self, value, ctx, path):
+        if not isinstance(value, bool):
+            return self.wrong_type(value, ctx, path)
+        return value
+
+
+class Choice(FieldType):
+    def __init__(self, *options: str) -> None:
+        self.options = options
+        self.describe = "one of " + ", ".join(f"`{o}`" for o in options)
+        self.example = options[0]
+
+    def check(self, value, ctx, path):
+        if not isinstance(value, str):
+            return self.wrong_type(value, ctx, path)
+        if value not in self.options:
+            hint = did_you_mean(value.lower(), self.options) or f"Use {self.describe}."
+            return ctx.error(path, f'{field_label(path)} is "{value}", which is not {self.describe}.', hint)
+        return value
+
+
+class Url(FieldType):
+    describe = "a web address starting with https://"
+    example = "https://example.org/"
+
+    def __init__(self, *, site_relative: bool = False) -> None:
+        self.site_relative = site_relative
+        if site_relative:
+            self.describe = "a web address (https://…) or a path on this site (/…)"
+
+    def check(self, value, ctx, path):
+        if not isinstance(value, str):
+            return self.wrong_type(value, ctx, path)
+        url = value.strip()
+        if self.site_relative and url.startswith("/") and not url.startswith("//"):
+            return url
+        parts = urlsplit(url)
+        scheme = parts.scheme.lower()
+        if scheme == "mailto" and _EMAIL_RE.match(parts.path):
+            return url
+        if scheme in ("http", "https") and parts.netloc and " " not in url:
+            return url
+        if not scheme and "." in url.split("/")[0] and " " not in url:
+            return ctx.error(path, f'The address "{url}" is missing its https:// at the start.',
+                             f"Write https://{url}")
+        return ctx.error(path, f'"{url}" is not a web address {field_label(path)} accepts.',
+                         f"Use {self.describe}.")
+
+
+class Email(FieldType):
+    describe = "an email address"
+    example = "name@example.org"
+
+    def check(self, value, ctx, path):
+        if not isinstance(value, str):
+            return self.wrong_type(value, ctx, path)
+        address = value.strip().removeprefix("mailto:")
+        if not _EMAIL_RE.match(address):
+            return ctx.error(path, f'"{value}" is not an email address.', "Write it like name@example.org.")
+        return address
+
+
+def _parse_date(text: str, ctx: FieldContext, path: Path) -> Any:
+    match = re.fullmatch(r"(\d{4})-(\d{2})-(\d{2})", text)
+    if not match:
+        return None
+    year, month, day = map(int, match.groups())
+    try:
+        return dt.date(year, month, day)
+    except ValueError:
+        if not 1 <= month <= 12:
+            return ctx.error(path, f"{text} is not a date: there is no month {month}.",
+                             "Dates are written YYYY-MM-DD, year first.")
+        import calendar
+        days = calendar.monthrange(year, month)[1]
+        name = dt.date(year, month, 1).strftime("%B")
+        return ctx.error(path, f"{text} is not a date: {name} {year} has {days} days.",
+                         "Check the day of the month.")
+
+
+def _parse_time(text: str, ctx: FieldContext, path: Path) -> Any:
+    match = re.fullmatch(r"(\d{1,2}):(\d{2})", text)
+    if not match:
+        return None
+    hour, minute = map(int, match.groups())
+    if hour > 23 or minute > 59:
+        return ctx.error(path, f"{text} is not a time of day.", "Use the 24-hour clock, 00:00 to 23:59.")
+    return dt.time(hour, minute)
+
+
+class Date(FieldType):
+    describe = "a date like 2024-03-08"
+    example = "2024-03-08"
+
+    def check(self, value, ctx, path):
+        if not isinstance(value, str):
+            return self.wrong_type(value, ctx, path)
+        parsed = _parse_date(value.strip(), ctx, path)
+        if parsed is None:
+            return ctx.error(path, f'"{value}" is not a date written YYYY-MM-DD.', "Write it like 2024-03-08.")
+        return parsed
+
+
+class DateTime(FieldType):
+    """A local date-time `YYYY-MM-DD HH:MM`; with `allow_date`, also a bare date."""
+
+    def __init__(self, *, allow_date: bool = False) -> None:
+        self.allow_date = allow_date
+        self.describe = ("a local date and time like 2024-03-08 10:00, or a date for an all-day event"
+                         if allow_date else "a local date and time like 2024-03-08 10:00")
+        self.example = "2024-03-08 10:00"
+
+    def check(self, value, ctx, path):
+        if not isinstance(value, str):
+            return self.wrong_type(value, ctx, path)
+        text = " ".join(value.replace("T", " ").split())
+        date_text, _, time_text = text.partition(" ")
+        day = _parse_date(date_text, ctx, path)
+        if day is INVALID:
+            return INVALID
+        if day is not None and not time_text and self.allow_date:
+            return day
+        when = _parse_time(time_text, ctx, path) if day is not None else None
+        if when is INVALID:
+            return INVALID
+        if day is None or when is None:
+            return ctx.error(path, f'"{value}" is not {self.describe}.',
+                             "Write the date, a space, then the 24-hour time: 2024-03-08 10:00.")
+        return dt.datetime.combine(day, when)
+
+
+class Duration(FieldType):
+    describe = "a duration like 90m, 2h or 1h30m"
+    example = "1h30m"
+
+    def check(self, value, ctx, path):
+        if isinstance(value, int) and not isinstance(value, bool):
+            return ctx.error(path, f"{field_label(path)} is a bare number ({value}).",
+                             f"Add the unit: {value}m for minutes or {value}h for hours.")
+        if not isinstance(value, str):
+            return self.wrong_type(value, ctx, path)
+        match = _DURATION_RE.match(value.strip().replace(" ", ""))
+        if not match or not any(match.groups()):
+            return ctx.error(path, f'"{value}" is not {self.describe}.', "Use h for hours and m for minutes.")
+        hours, minutes = (int(g or 0) for g in match.groups())
+        if hours == minutes == 0:
+            return ctx.error(path, f"{field_label(path)} is zero.", "Give the event a length, e.g. 1h.")
+        return dt.timedelta(hours=hours, minutes=minutes)
+
+
+@lru_cache(maxsize=1)
+def _zone_names() -> frozenset[str]:
+    return frozenset(zoneinfo.available_timezones())
+
+
+class TimeZone(FieldType):
+    describe = "a time zone name like America/Los_Angeles"
+    example = "America/Los_Angeles"
+
+    def check(self, value, ctx, path):
+        if not isinstance(value, str):
+            return self.wrong_type(value, ctx, path)
+        if value not in _zone_names():
+            hint = did_you_mean(value, _zone_names()) or (
+                "Use an IANA name like Europe/London or Asia/Kolkata; "
+                "abbreviations such as PST or CET are ambiguous.")
+            return ctx.error(path, f'"{value}" is not a time zone name.', hint)
+        return value
+
+
+class RRule(FieldType):
+    describe = 'a repeat rule like "FREQ=WEEKLY;BYDAY=FR"'
+    example = "FREQ=WEEKLY;BYDAY=FR"
+
+    def check(self, value, ctx, path):
+        if not isinstance(value, str):
+            return self.wrong_type(value, ctx, path)
+        rule = value.strip().removeprefix("RRULE:")
+        if "DTSTART" in rule.upper():
+            return ctx.error(path, "The rule must not contain DTSTART.", "The event's start is its `start` field.")
+        try:
+            rrule.rrulestr(rule, dtstart=dt.datetime(2000, 1, 1))
+        except (ValueError, TypeError, KeyError, IndexError) as exc:
+            reason = str(exc).strip() or "it does not follow RFC 5545"
+            return ctx.error(path, f'"{value}" is not a valid repeat rule: {reason}.',
+                             'Write it like FREQ=WEEKLY;BYDAY=FR or FREQ=MONTHLY;BYDAY=2TH.')
+        if not rule.upper().startswith("FREQ=") and ";FREQ=" not in rule.upper():
+            return ctx.error(path, f'"{value}" has no FREQ part.', "Start it with FREQ=WEEKLY (or DAILY, MONTHLY, YEARLY).")
+        return rule
+
+
+class Slug(FieldType):
+    """A reference to another item, by its slug; resolved later by the graph."""
+
+    def __init__(self, kind: str) -> None:
+        self.kind = kind
+        self.describe = f"the slug (file name) of one of the {kind}"
+        self.example = "my-slug"
+
+    def check(self, value, ctx, path):
+        if not isinstance(value, str):
+            return self.wrong_type(value, ctx, path)
+        if not SLUG_RE.match(value):
+            return ctx.error(path, f'"{value}" is not a slug.',
+                             f"Use the file name of one of the {self.kind}, without its extension.")
+        return Ref(self.kind, value, ctx.location(path))
+
+
+@dataclass(frozen=True)
+class Ref:
+    """A slug reference, with where it was written so the graph can point at it."""
+
+    kind: str
+    slug: str
+    where: Location = field(compare=False)
+
+
+class ContentFile(FieldType):
+    """A path of a file under content/ (an image); never outside it."""
+
+    describe = "the path of a file under content/, like images/ada.jpg"
+    example = "images/photo.jpg"
+
+    def check(self, value, ctx, path):
+        if not isinstance(value, str):
+            return self.wrong_type(value, ctx, path)
+        rel = value.strip().removeprefix("/").removeprefix("content/")
+        normal = posixpath.normpath(rel)
+        if "\\" in value or normal.startswith("..") or posixpath.isabs(normal) or ":" in normal:
+            return ctx.error(path, f'"{value}" points outside the content/ folder.',
+                             "Put the file under content/ and give its path from there, e.g. images/ada.jpg.")
+        if ctx.content_dir is not None:
+            target = ctx.content_dir / normal
+            if not target.is_file() or target.is_symlink():
+                return ctx.error(path, f'There is no file content/{normal}.',
+                                 "Add the file in the same pull request, or fix the path.")
+        return normal
+
+
+class AliasPath(FieldType):
+    describe = "an old path on this site, like /old-page/"
+    example = "/old-page/"
+
+    def check(self, value, ctx, path):
+        if not isinstance(value, str):
+            return self.wrong_type(value, ctx, path)
+        alias = value.strip()
+        parts = urlsplit(alias)
+        if parts.scheme or parts.netloc or not alias.startswith("/") or parts.query or parts.fragment:
+            return ctx.error(path, f'The alias "{value}" must be a path on this site starting with /.',
+                             "Write only the path, like /icml-2021-social/.")
+        segments = [s for s in alias.split("/") if s]
+        if any(s in (".", "..") for s in segments) or not segments:
+            return ctx.error(path, f'The alias "{value}" is not a usable path.',
+                             "Write a path like /old-name/ with no . or .. parts.")
+        last = segments[-1]
+        clean = "/" + "/".join(segments)
+        return clean if "." in last and not alias.endswith("/") else clean + "/"
+
+
+class ListOf(FieldType):
+    def __init__(self, item: FieldType, *, unique: bool = False) -> None:
+        self.item, self.unique = item, unique
+        self.describe = f"a list of {_plural(item.describe)}"
+        self.example = [item.example] if not isinstance(item.example, list) else item.example
+
+    def check(self, value, ctx, path):
+        if isinstance(value, (str, int, float)) and not isinstance(value, bool) and not isinstance(self.item, Object):
+            # `tags: dlct` is a common slip; a one-item list is what was meant.
+            ctx.doc.value_positions.setdefault(path + (0,), ctx.doc.position(path))
+            if path in ctx.doc.scalar_texts:
+                ctx.doc.scalar_texts[path + (0,)] = ctx.doc.scalar_texts[path]
+            value = [value]
+        if not isinstance(value, list):
+            return self.wrong_type(value, ctx, path)
+        result = [self.item.check(v, ctx, path + (i,)) for i, v in enumerate(value)]
+        if any(r is INVALID for r in result):
+            return INVALID
+        return tuple(result)
+
+
+def _plural(text: str) -> str:
+    return text.replace("a ", "", 1).replace("an ", "", 1) if text.startswith(("a ", "an ")) else text
+
+
+@dataclass(frozen=True)
+class Field:
+    """One row of a schema table."""
+
+    name: str
+    type: FieldType
+    help: str
+    required: bool = False
+    example: Any = None  # shown in `mlcsite new` starters and the docs
+
+
+class Object(FieldType):
+    """A group of named fields; unknown names are errors with a suggestion."""
+
+    def __init__(self, fields: Sequence[Field], describe: str = "a group of fields",
+                 build: Callable[[dict], Any] | None = None) -> None:
+        self.fields = {f.name: f for f in fields}
+        self.describe, self.build = describe, build
+        self.example = None
+
+    def check(self, value, ctx, path):
+        if not isinstance(value, dict):
+            return self.wrong_type(value, ctx, path)
+        return check_fields(self.fields, value, ctx, path, build=self.build)
+
+
+def check_fields(fields: dict[str, Field], data: dict, ctx: FieldContext, path: Path,
+                 build: Callable[[dict], Any] | None = None) -> Any:
+    """Check every field of a mapping; report all problems, never only the first."""
+    result: dict[str, Any] = {}
+    ok = True
+    for key, value in data.items():
+        spec = fields.get(key)
+        if spec is None:
+            hint = did_you_mean(key, fields) or "Known fields: " + ", ".join(fields) + "."
+            ctx.error(path + (key,), f'Unknown field "{key}".', hint, at_key=True)
+            ok = False
+            continue
+        checked = spec.type.check(value, ctx, path + (key,))
+        ok = ok and checked is not INVALID
+        result[key] = checked
+    for name, spec in fields.items():
+        if spec.required and name not in data:
+            where = "" if not path else f" in {field_label(path)}"
+            example = spec.example if spec.example is not None else spec.type.example
+            ctx.error(path, f'The required field "{name}" is missing{where}.',
+                      f"Add a line like: {name}: {_example_text(example)}" if example is not None else "")
+            ok = False
+    if not ok:
+        return INVALID
+    return build(result) if build else result
+
+
+class OneOf(FieldType):
+    """Text or a group of fields, e.g. a location: "Online" or {name, url}."""
+
+    def __init__(self, text: FieldType, obj: Object, describe: str) -> None:
+        self.text, self.obj, self.describe = text, obj, describe
+        self.example = text.example
+
+    def check(self, value, ctx, path):
+        if isinstance(value, dict):
+            return self.obj.check(value, ctx, path)
+        return self.text.check(value, ctx, path)

@@ -1,0 +1,124 @@
+"""Read one content source into a model, reporting every problem in it."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+from ..diagnostics import Diagnostics, Location
+from . import models
+from .discover import Source
+from .fields import INVALID, FieldContext, check_fields
+from .schemas import MODELS, RULES, SCHEMAS, check_slug
+from .yaml_source import Document, YamlProblem, parse_yaml
+
+
+def read_text(path: Path, rel: str, diagnostics: Diagnostics) -> str | None:
+    """The file as text: UTF-8, a BOM dropped, CRLF and CR made LF."""
+    data = path.read_bytes()
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        diagnostics.error(Location(rel, line), f"This file is not UTF-8 text (byte 0x{data[exc.start]:02x} on line {line}).",
+                          "Save it as UTF-8 in your editor (\"Save with encoding\" → UTF-8).")
+        return None
+    return text.removeprefix("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
+
+
+def split_front_matter(text: str, rel: str, diagnostics: Diagnostics) -> tuple[str, str, int] | None:
+    """(yaml, body, line of the first YAML line) of a Markdown source."""
+    lines = text.split("\n")
+    if not lines or lines[0].strip() != "---":
+        diagnostics.error(Location(rel, 1, 1), "The file does not start with front matter.",
+                          "Start it with a line `---`, the fields (like `title: …`), then another `---` line.")
+        return None
+    for index in range(1, len(lines)):
+        if lines[index].strip() in ("---", "..."):
+            yaml_text = "\n".join(lines[1:index]) + "\n"
+            body = "\n".join(lines[index + 1:])
+            return yaml_text, body, 2
+    diagnostics.error(Location(rel, 1, 1), "The front matter is never closed.",
+                      "Add a line with only `---` after the last field, before the text.")
+    return None
+
+
+def load_source(source: Source, content_dir: Path, diagnostics: Diagnostics) -> models.Item | None:
+    """The model of one source, or None when it has errors (all of them reported)."""
+    slug_problem = check_slug_path(source)
+    if slug_problem:
+        diagnostics.error(Location(source.rel), *slug_problem)
+    text = read_text(source.path, source.rel, diagnostics)
+    if text is None:
+        return None
+    if source.path.suffix == ".md":
+        parts = split_front_matter(text, source.rel, diagnostics)
+        if parts is None:
+            return None
+        yaml_text, body, first_line = parts
+    else:
+        yaml_text, body, first_line = text, None, 1
+    try:
+        doc = parse_yaml(yaml_text, first_line)
+    except YamlProblem as problem:
+        diagnostics.error(Location(source.rel, problem.line, problem.column), problem.message, problem.hint)
+        return None
+    ctx = FieldContext(doc, source.rel, diagnostics, content_dir)
+    if body is not None and "body" in doc.data:
+        ctx.error(("body",), "The text is given twice: as `body:` and after the front matter.",
+                  "In a .md file, write the text after the closing `---` and remove `body:`.", at_key=True)
+    values = check_fields({f.name: f for f in SCHEMAS[source.kind]}, doc.data, ctx, ())
+    if values is INVALID:
+        values = {k: v for k, v in _partial(doc, ctx, source).items()}
+        _apply_rules(source, values, ctx)
+        return None
+    if body is not None:
+        values["body"] = body
+    values = _complete(source, values, ctx)
+    _apply_rules(source, values, ctx)
+    if ctx.failed or slug_problem:
+        return None
+    return MODELS[source.kind](kind=source.kind, slug=source.slug, source=source.rel, **values)
+
+
+def check_slug_path(source: Source) -> tuple[str, str] | None:
+    for part in source.slug.split("/"):
+        problem = check_slug(part)
+        if problem:
+            return problem.message, problem.hint
+    return None
+
+
+def _partial(doc: Document, ctx: FieldContext, source: Source) -> dict:
+    """Values of the fields that checked out, for cross-field rules after an error.
+    Re-checking into a throwaway context keeps each problem reported once."""
+    throwaway = FieldContext(doc, source.rel, Diagnostics(), ctx.content_dir)
+    fields = {f.name: f for f in SCHEMAS[source.kind]}
+    result = {}
+    for key, value in doc.data.items():
+        if key in fields:
+            checked = fields[key].type.check(value, throwaway, (key,))
+            if checked is not INVALID:
+                result[key] = checked
+    return result
+
+
+def _complete(source: Source, values: dict, ctx: FieldContext) -> dict:
+    """Defaults that come from the file name rather than the fields."""
+    if source.kind == "posts" and "date" not in values:
+        if source.name_date is None:
+            ctx.error((), "A post needs a date: none is in the file name or the fields.",
+                      "Name the file YYYY-MM-DD-slug.md, or add a line like: date: 2024-03-08")
+        else:
+            try:
+                values["date"] = dt.date.fromisoformat(source.name_date)
+            except ValueError:
+                ctx.error((), f"The file name starts with {source.name_date}, which is not a date.",
+                          "Name the file YYYY-MM-DD-slug.md with a real date.")
+    return values
+
+
+def _apply_rules(source: Source, values: dict, ctx: FieldContext) -> None:
+    rule = RULES.get(source.kind)
+    if rule:
+        rule(values, ctx)

@@ -1,0 +1,139 @@
+"""The content items, as frozen dataclasses.
+
+Field names match the schema tables in `schemas.py` one for one (a test checks
+this), so a schema row is the single place a field is defined. References are
+kept as `Ref`/`PersonRef` with where they were written; the graph fills in the
+referenced items.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any, Optional
+
+from ..diagnostics import Location
+from .fields import Ref
+
+
+@dataclass(frozen=True, kw_only=True)
+class Item:
+    kind: str
+    slug: str
+    source: str  # path relative to the site root
+    body: str = ""
+    aliases: tuple[str, ...] = ()
+
+    @property
+    def key(self) -> str:
+        """Identifies the item across builds: its kind and slug (SPEC: ids from slugs)."""
+        return f"{self.kind}/{self.slug}"
+
+
+@dataclass(frozen=True, kw_only=True)
+class Member(Item):
+    name: str
+    role: Optional[str] = None
+    affiliation: Optional[str] = None
+    pronouns: Optional[str] = None
+    status: str = "active"
+    since: Optional[int] = None
+    photo: Optional[str] = None
+    links: dict = field(default_factory=dict, hash=False)
+
+    @property
+    def title(self) -> str:
+        return self.name
+
+
+@dataclass(frozen=True)
+class PersonRef:
+    """One person in an author/speaker/organizer list: a member, or someone outside."""
+
+    slug: Optional[str] = None
+    name: Optional[str] = None
+    url: Optional[str] = None
+    affiliation: Optional[str] = None
+    equal: bool = False
+    where: Optional[Location] = field(default=None, compare=False)
+    member: Optional[Member] = field(default=None, compare=False)  # set by the graph
+
+    @property
+    def display_name(self) -> str:
+        return self.member.name if self.member else (self.name or self.slug or "")
+
+
+@dataclass(frozen=True, kw_only=True)
+class Project(Item):
+    title: str
+    authors: tuple[PersonRef, ...]
+    venue: Optional[str] = None
+    year: Optional[int] = None
+    status: str = "published"
+    tldr: Optional[str] = None
+    links: dict = field(default_factory=dict, hash=False)
+    bibtex: Optional[str] = None
+    image: Optional[str] = None
+    tags: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, kw_only=True)
+class Series(Item):
+    title: str
+    short: Optional[str] = None
+    timezone: Optional[str] = None
+    organizers: tuple[PersonRef, ...] = ()
+    join: dict = field(default_factory=dict, hash=False)
+    numbered: bool = False
+
+
+@dataclass(frozen=True, kw_only=True)
+class Event(Item):
+    title: str
+    start: dt.date | dt.datetime  # naive local: a datetime, or a date for all-day
+    series: Optional[Ref] = None
+    end: Optional[dt.date | dt.datetime] = None
+    duration: Optional[dt.timedelta] = None
+    timezone: Optional[str] = None
+    location: Any = None  # text, or {name, url, address}
+    speakers: tuple[PersonRef, ...] = ()
+    papers: tuple[dict, ...] = ()
+    number: Optional[int] = None
+    links: dict = field(default_factory=dict, hash=False)
+    recurrence: Optional[dict] = field(default=None, hash=False)
+    status: str = "confirmed"
+    tags: tuple[str, ...] = ()
+
+    @property
+    def all_day(self) -> bool:
+        return not isinstance(self.start, dt.datetime)
+
+
+@dataclass(frozen=True, kw_only=True)
+class Post(Item):
+    title: str
+    date: dt.date
+    updated: Optional[dt.date] = None
+    authors: tuple[PersonRef, ...] = ()
+    tags: tuple[str, ...] = ()
+    summary: Optional[str] = None
+    image: Optional[str] = None
+    draft: bool = False
+
+
+@dataclass(frozen=True, kw_only=True)
+class RFP(Item):
+    title: str
+    authors: tuple[PersonRef, ...] = ()
+    date: Optional[dt.date] = None
+    status: str = "open"
+    first_plot: Optional[str] = None
+    contact: Optional[str] = None
+    project: Optional[Ref] = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class Page(Item):
+    title: str
+    description: Optional[str] = None
+    menu: Optional[int] = None

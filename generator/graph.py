@@ -1,0 +1,191 @@
+"""The site graph: items by slug, references resolved once, back-references derived.
+
+Every reference is checked here, at the line that wrote it. Rendering reads the
+graph and never looks a slug up by itself.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import Iterable
+
+from .content.fields import Ref
+from .content.models import RFP, Event, Item, Member, Page, PersonRef, Post, Project, Series
+from .diagnostics import Diagnostics, Location, did_you_mean
+from .settings import Settings
+
+PEOPLE_FIELDS = {"projects": ("authors",), "posts": ("authors",), "rfps": ("authors",),
+                 "events": ("speakers",), "series": ("organizers",)}
+
+
+@dataclass
+class Site:
+    settings: Settings
+    members: dict[str, Member] = field(default_factory=dict)
+    projects: dict[str, Project] = field(default_factory=dict)
+    series: dict[str, Series] = field(default_factory=dict)
+    events: dict[str, Event] = field(default_factory=dict)
+    posts: dict[str, Post] = field(default_factory=dict)
+    rfps: dict[str, RFP] = field(default_factory=dict)
+    pages: dict[str, Page] = field(default_factory=dict)
+    assets: list = field(default_factory=list)  # (absolute path, path under the site)
+    # Back-references, each list in a stable order (newest first where dated).
+    projects_by_member: dict[str, list[Project]] = field(default_factory=dict)
+    posts_by_member: dict[str, list[Post]] = field(default_factory=dict)
+    talks_by_member: dict[str, list[Event]] = field(default_factory=dict)
+    series_by_member: dict[str, list[Series]] = field(default_factory=dict)
+    rfps_by_member: dict[str, list[RFP]] = field(default_factory=dict)
+    sessions_by_series: dict[str, list[Event]] = field(default_factory=dict)
+    posts_by_tag: dict[str, list[Post]] = field(default_factory=dict)
+    projects_by_tag: dict[str, list[Project]] = field(default_factory=dict)
+
+    def kind(self, name: str) -> dict[str, Item]:
+        return getattr(self, name)
+
+    def all_items(self) -> Iterable[Item]:
+        for name in ("members", "projects", "series", "events", "posts", "rfps", "pages"):
+            yield from self.kind(name).values()
+
+
+def build_graph(items: list[Item], settings: Settings, diagnostics: Diagnostics, *,
+                broken: dict[str, set[str]], include_drafts: bool = False, assets: list = ()) -> Site:
+    """Index items, resolve every reference and derive back-references.
+
+    `broken` holds the slugs of files that failed to load, per kind: a reference
+    to one of those is not reported again as unknown."""
+    site = Site(settings=settings, assets=list(assets))
+    _index(items, site, diagnostics)
+    resolver = _Resolver(site, diagnostics, broken)
+    for kind in PEOPLE_FIELDS:
+        table = site.kind(kind)
+        for slug, item in list(table.items()):
+            table[slug] = resolver.resolve_item(item)
+    for ref in settings.featured_projects:
+        resolver.find(ref)
+    _check_numbers(site, diagnostics)
+    if not include_drafts:
+        site.posts = {slug: post for slug, post in site.posts.items() if not post.draft}
+    _derive_back_references(site)
+    _warn_unused(site, diagnostics)
+    return site
+
+
+def _index(items: list[Item], site: Site, diagnostics: Diagnostics) -> None:
+    first_source: dict[tuple[str, str], str] = {}
+    for item in sorted(items, key=lambda i: (i.kind, i.slug, i.source)):
+        key = (item.kind, item.slug)
+        if key in first_source:
+            diagnostics.error(Location(item.source), f'Two {item.kind} have the slug "{item.slug}": '
+                              f"{first_source[key]} and {item.source}.",
+                              "Rename one of the files (the slug is the file name).")
+            continue
+        first_source[key] = item.source
+        site.kind(item.kind)[item.slug] = item
+
+
+class _Resolver:
+    def __init__(self, site: Site, diagnostics: Diagnostics, broken: dict[str, set[str]]) -> None:
+        self.site, self.diagnostics, self.broken = site, diagnostics, broken
+
+    def find(self, ref: Ref) -> Item | None:
+        table = self.site.kind(ref.kind)
+        if ref.slug in table:
+            return table[ref.slug]
+        if ref.slug not in self.broken.get(ref.kind, ()):
+            singular = {"series": "series", "members": "member", "projects": "project"}.get(ref.kind, ref.kind)
+            hint = did_you_mean(ref.slug, table) or f"Add content/{ref.kind}/{ref.slug}.yaml, or fix the spelling."
+            self.diagnostics.error(ref.where, f'There is no {singular} with the slug "{ref.slug}".', hint)
+        return None
+
+    def person(self, ref: PersonRef) -> PersonRef:
+        if ref.slug is None:
+            return ref
+        member = self.find(Ref("members", ref.slug, ref.where))
+        return dataclasses.replace(ref, member=member) if member else ref
+
+    def resolve_item(self, item: Item) -> Item:
+        changes = {name: tuple(self.person(p) for p in getattr(item, name)) for name in PEOPLE_FIELDS[item.kind]}
+        for name in ("series", "project"):
+            ref = getattr(item, name, None)
+            if isinstance(ref, Ref):
+                self.find(ref)
+        return dataclasses.replace(item, **changes)
+
+
+def _check_numbers(site: Site, diagnostics: Diagnostics) -> None:
+    seen: dict[tuple[str, int], Event] = {}
+    for event in site.events.values():
+        series = site.series.get(event.series.slug) if event.series else None
+        where = Location(event.source)
+        if series and series.numbered and event.number is None:
+            diagnostics.error(where, f'"{series.title}" is numbered, but this session has no number.',
+                              "Add a line like: number: 34")
+        elif event.number is not None and not (series and series.numbered):
+            diagnostics.error(where, "This event has a number, but its series is not numbered.",
+                              "Remove `number`, or set `numbered: true` in the series file.")
+        if series and event.number is not None:
+            other = seen.setdefault((series.slug, event.number), event)
+            if other is not event:
+                diagnostics.error(where, f"Session number {event.number} of \"{series.title}\" is also used by "
+                                  f"{other.source}.", "Give each session its own number.")
+
+
+def _derive_back_references(site: Site) -> None:
+    by_member: dict[str, dict[str, list]] = defaultdict(lambda: defaultdict(list))
+    for kind, (people_field,) in PEOPLE_FIELDS.items():
+        for item in site.kind(kind).values():
+            for person in getattr(item, people_field):
+                if person.member and item not in by_member[kind][person.member.slug]:
+                    by_member[kind][person.member.slug].append(item)
+    newest_first = {
+        "projects": lambda p: (-(p.year or 0), p.title, p.slug),
+        "posts": lambda p: (-p.date.toordinal(), p.slug),
+        "rfps": lambda r: (-(r.date.toordinal() if r.date else 0), r.slug),
+        "series": lambda s: (s.title, s.slug),
+    }
+    site.projects_by_member = {m: sorted(v, key=newest_first["projects"]) for m, v in by_member["projects"].items()}
+    site.posts_by_member = {m: sorted(v, key=newest_first["posts"]) for m, v in by_member["posts"].items()}
+    site.rfps_by_member = {m: sorted(v, key=newest_first["rfps"]) for m, v in by_member["rfps"].items()}
+    site.talks_by_member = {m: sorted(v, key=lambda e: (_start_key(e), e.slug), reverse=True)
+                            for m, v in by_member["events"].items()}
+    site.series_by_member = {m: sorted(v, key=newest_first["series"]) for m, v in by_member["series"].items()}
+    sessions: dict[str, list[Event]] = defaultdict(list)
+    for event in site.events.values():
+        if event.series and event.series.slug in site.series:
+            sessions[event.series.slug].append(event)
+    site.sessions_by_series = {s: sorted(v, key=lambda e: (_start_key(e), e.slug)) for s, v in sorted(sessions.items())}
+    site.posts_by_tag = _group_by_tag(site.posts.values(), newest_first["posts"])
+    site.projects_by_tag = _group_by_tag(site.projects.values(), newest_first["projects"])
+
+
+def _start_key(event: Event) -> str:
+    # Local start is enough to order sessions of one series (they share a zone).
+    return event.start.isoformat()
+
+
+def _group_by_tag(items: Iterable, key) -> dict[str, list]:
+    groups: dict[str, list] = defaultdict(list)
+    for item in items:
+        for tag in item.tags:
+            groups[tag].append(item)
+    return {tag: sorted(v, key=key) for tag, v in sorted(groups.items())}
+
+
+def _warn_unused(site: Site, diagnostics: Diagnostics) -> None:
+    referenced = (set(site.projects_by_member) | set(site.posts_by_member) | set(site.talks_by_member)
+                  | set(site.series_by_member) | set(site.rfps_by_member))
+    for slug, member in site.members.items():
+        if slug not in referenced and member.status == "active" and not member.role:
+            diagnostics.warning(Location(member.source), f"{member.name} is not an author, speaker or organizer "
+                                "of anything, and has no role.", "Add them where they belong, or give them a role.")
+    uses: dict[str, list[Item]] = defaultdict(list)
+    for kind in ("posts", "projects", "events"):
+        for item in site.kind(kind).values():
+            for tag in item.tags:
+                uses[tag].append(item)
+    for tag, items in sorted(uses.items()):
+        if len(items) == 1:
+            diagnostics.warning(Location(items[0].source), f'The tag "{tag}" is used only here.',
+                                "Check its spelling against the tags used elsewhere.")

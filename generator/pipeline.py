@@ -1,0 +1,150 @@
+"""The build, top to bottom.
+
+    site.yaml ─► settings ─┐
+    content/** ─► discover ─► load ─► graph ─► plan ─► render ─► write
+
+Every stage appends Diagnostics; none raises on bad content. `check` stops after
+planning (so URL collisions are caught), `build` renders and writes only when no
+error was found.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import jinja2
+
+from .content.discover import discover
+from .content.load import load_source
+from .diagnostics import Diagnostics, Location
+from .graph import Site, build_graph
+from .render.outputs import Output, RenderContext
+from .render.plan import plan_outputs
+from .settings import load_settings
+from .writer import write_site
+
+
+@dataclass(frozen=True)
+class Options:
+    root: Path
+    out: Path | None = None  # default: root/output
+    drafts: bool = False
+    base_url: str | None = None
+    now: dt.datetime | None = None  # default: SOURCE_DATE_EPOCH, else the wall clock
+
+    @property
+    def output_dir(self) -> Path:
+        return self.out if self.out is not None else self.root / "output"
+
+    @property
+    def template_dir(self) -> Path:
+        return self.root / "templates"
+
+
+@dataclass
+class Plan:
+    """The result of checking: the graph and the planned outputs, or diagnostics."""
+
+    diagnostics: Diagnostics
+    site: Site | None = None
+    outputs: list[Output] = field(default_factory=list)
+    now: dt.datetime | None = None
+
+
+def build_clock(options: Options) -> dt.datetime:
+    """"Now" for upcoming/past: pinned by --now or SOURCE_DATE_EPOCH for reproducible builds."""
+    if options.now is not None:
+        return options.now.astimezone(dt.timezone.utc)
+    epoch = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
+    if epoch.isdigit():
+        return dt.datetime.fromtimestamp(int(epoch), dt.timezone.utc)
+    return dt.datetime.now(dt.timezone.utc).replace(microsecond=0)
+
+
+def plan_site(options: Options) -> Plan:
+    """load → validate → graph → plan. Writes nothing."""
+    diagnostics = Diagnostics()
+    root = options.root
+    settings = load_settings(root, diagnostics, options.base_url)
+    found = discover(root, diagnostics)
+    items, broken = [], {}
+    for source in found.sources:
+        item = load_source(source, root / "content", diagnostics)
+        if item is None:
+            broken.setdefault(source.kind, set()).add(source.slug)
+        else:
+            items.append(item)
+    if settings is None:
+        return Plan(diagnostics)
+    site = build_graph(items, settings, diagnostics, broken=broken, include_drafts=options.drafts,
+                       assets=found.assets)
+    outputs = plan_outputs(site, options.template_dir, diagnostics)
+    return Plan(diagnostics, site, outputs, build_clock(options))
+
+
+def render_outputs(plan: Plan, options: Options) -> dict[str, bytes]:
+    """Render every planned output: path under output/ → bytes. A broken theme
+    template is reported as a diagnostic naming the template and its line."""
+    ctx = RenderContext(site=plan.site, now=plan.now, root=options.root,
+                        template_dir=options.template_dir, drafts=options.drafts)
+    files: dict[str, bytes] = {}
+    for output in plan.outputs:
+        try:
+            files[output.path] = output.render(ctx)
+        except jinja2.TemplateError as exc:
+            plan.diagnostics.error(*_template_problem(exc, output, options))
+            break
+    return files
+
+
+def _template_problem(exc: jinja2.TemplateError, output: Output, options: Options) -> tuple:
+    name = getattr(exc, "filename", None) or getattr(exc, "name", None)
+    line = getattr(exc, "lineno", None) or 0
+    if not name:  # a runtime error: find the template frame in the traceback
+        tb = exc.__traceback__
+        while tb is not None:
+            filename = tb.tb_frame.f_code.co_filename
+            if filename.endswith(".html") or filename.endswith(".xml"):
+                name, line = filename, tb.tb_lineno
+            tb = tb.tb_next
+    path = Path(name).resolve() if name else options.template_dir
+    try:
+        shown = path.relative_to(options.root).as_posix()
+    except ValueError:
+        shown = f"templates/{name}"
+    return (Location(shown, line), f"The template failed while rendering {output.url}: {exc.message or exc}.",
+            "Fix the template; content files are fine.")
+
+
+@dataclass
+class BuildResult:
+    diagnostics: Diagnostics
+    file_count: int = 0
+
+
+def build(options: Options) -> BuildResult:
+    """check, then render everything, then swap the new site in. On any error
+    nothing is written."""
+    plan = plan_site(options)
+    if plan.diagnostics.has_errors():
+        return BuildResult(plan.diagnostics)
+    files = render_outputs(plan, options)
+    if plan.diagnostics.has_errors():
+        return BuildResult(plan.diagnostics)
+    write_site(files, options.output_dir)
+    return BuildResult(plan.diagnostics, len(files))
+
+
+def unsafe_output_dir(options: Options) -> str | None:
+    """The output folder is replaced whole: never let that be a folder we must keep."""
+    out = options.output_dir.resolve()
+    root = options.root.resolve()
+    if out == root or root.is_relative_to(out):
+        return f"--out {out} would replace the site's own folder; choose an empty or build folder."
+    for keep in ("content", "templates", "generator", "tests", ".git"):
+        if out.is_relative_to(root / keep):
+            return f"--out {out} is inside {keep}/, which the build must not replace."
+    return None

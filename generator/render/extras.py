@@ -1,0 +1,68 @@
+"""Everything that is not a content page: copied files, alias redirects,
+sitemap.xml and robots.txt."""
+
+from __future__ import annotations
+
+from functools import partial
+from pathlib import Path
+from xml.sax.saxutils import escape
+
+from ..diagnostics import Location
+from ..graph import Site
+from ..urls import absolute, item_url, site_path
+from .outputs import SETTINGS, THEME, Output, RenderContext
+
+STATIC_DIR = "static"  # under templates/: the theme's assets, served at /assets/
+
+
+def _read(path: Path, ctx: RenderContext) -> bytes:
+    return path.read_bytes()
+
+
+def plan_assets(site: Site, template_dir: Path) -> list[Output]:
+    outputs = [Output("/" + rel, partial(_read, path), frozenset({f"content/{rel}"}),
+                      Location(f"content/{rel}"), kind="asset")
+               for path, rel in site.assets]
+    static = template_dir / STATIC_DIR
+    if static.is_dir():
+        for path in sorted(p for p in static.rglob("*") if p.is_file()):
+            rel = path.relative_to(static).as_posix()
+            outputs.append(Output(f"/assets/{rel}", partial(_read, path), frozenset({THEME}), kind="asset"))
+    return outputs
+
+
+def plan_redirects(site: Site) -> list[Output]:
+    outputs = []
+    for item in site.all_items():
+        for alias in item.aliases:
+            outputs.append(Output(alias, partial(_render_redirect, item_url(item)),
+                                  frozenset({item.source, THEME, SETTINGS}), Location(item.source), kind="redirect"))
+    return outputs
+
+
+def _render_redirect(target: str, ctx: RenderContext) -> bytes:
+    template = ctx.env.get_template("redirect.html")
+    return template.render(target=target, page_url=target).encode("utf-8")
+
+
+def plan_meta(outputs: list[Output]) -> list[Output]:
+    """sitemap.xml lists every page planned so far; robots.txt points at it."""
+    pages = sorted(o.url for o in outputs if o.in_sitemap)
+    return [
+        Output("/sitemap.xml", partial(_render_sitemap, pages), frozenset({SETTINGS}), kind="meta"),
+        Output("/robots.txt", _render_robots, frozenset({SETTINGS}), kind="meta"),
+    ]
+
+
+def _render_sitemap(pages: list[str], ctx: RenderContext) -> bytes:
+    base = ctx.site.settings.base_url
+    rows = "".join(f"  <url><loc>{escape(absolute(base, url))}</loc></url>\n" for url in pages)
+    return ('<?xml version="1.0" encoding="UTF-8"?>\n'
+            '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">\n'
+            f"{rows}</urlset>\n").encode("utf-8")
+
+
+def _render_robots(ctx: RenderContext) -> bytes:
+    settings = ctx.site.settings
+    return (f"User-agent: *\nAllow: {site_path(settings.base_path, '/')}\n\n"
+            f"Sitemap: {absolute(settings.base_url, '/sitemap.xml')}\n").encode("utf-8")

@@ -1,0 +1,54 @@
+"""All outputs of a build, planned before anything renders.
+
+The plan is the one list that URL collisions, the sitemap and the redirects come
+from (STYLE: declare outputs before rendering). `mlcsite check` plans too, so a
+collision fails a pull request without building it.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from pathlib import Path
+
+from ..diagnostics import Diagnostics, Location
+from ..graph import Site
+from .calendars import plan_calendars
+from .extras import plan_assets, plan_meta, plan_redirects
+from .feeds import plan_feeds
+from .outputs import Output
+from .pages import plan_pages
+
+
+def plan_outputs(site: Site, template_dir: Path, diagnostics: Diagnostics) -> list[Output]:
+    outputs = [*plan_pages(site), *plan_feeds(site), *plan_calendars(site), *plan_redirects(site),
+               *plan_assets(site, template_dir)]
+    outputs += plan_meta(outputs)  # last: the sitemap lists what came before
+    find_url_collisions(outputs, diagnostics)
+    return sorted(outputs, key=lambda o: o.path)
+
+
+def find_url_collisions(outputs: list[Output], diagnostics: Diagnostics) -> None:
+    by_path: dict[str, list[Output]] = defaultdict(list)
+    for output in outputs:
+        by_path[output.path.lower()].append(output)  # case-insensitive disks (macOS) collide too
+    for claimants in by_path.values():
+        if len(claimants) < 2:
+            continue
+        described = [_describe(o) for o in claimants]
+        url = claimants[0].url
+        for output in claimants:
+            if output.origin is None:
+                continue
+            others = [d for o, d in zip(claimants, described) if o is not output]
+            diagnostics.error(Location(output.origin.path, output.origin.line, output.origin.column),
+                              f"The URL {url} is also used by {', '.join(others)}.",
+                              "Rename the file or change the alias so that each URL has one owner.")
+        if all(o.origin is None for o in claimants):
+            diagnostics.error(Location("templates"), f"The theme plans {url} twice.", "This is a bug in the theme.")
+
+
+def _describe(output: Output) -> str:
+    if output.origin is None:
+        return f"the site's own {output.url} page"
+    what = "an alias in " if output.kind == "redirect" else ""
+    return what + output.origin.path

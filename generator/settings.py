@@ -1,0 +1,107 @@
+"""site.yaml: the site-wide settings, checked like any content file."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from .content.fields import INVALID, Field, FieldContext, FieldType, Integer, ListOf, Object, Slug, Text, TimeZone, Url, check_fields
+from .content.load import read_text
+from .content.yaml_source import YamlProblem, parse_yaml
+from .diagnostics import Diagnostics, Location
+
+SETTINGS_FILE = "site.yaml"
+
+
+class BaseUrl(FieldType):
+    describe = "an absolute address like https://mlcollective.org"
+    example = "https://mlcollective.org"
+
+    def check(self, value, ctx, path):
+        url = Url().check(value, ctx, path)
+        if url is INVALID:
+            return INVALID
+        parts = urlsplit(url)
+        if parts.scheme not in ("http", "https") or parts.query or parts.fragment:
+            return ctx.error(path, f'"{url}" is not {self.describe}.', "Give the scheme, host and path only.")
+        return normalize_base_url(url)
+
+
+class UrlMap(FieldType):
+    describe = "a list of `name: URL` lines"
+
+    def check(self, value, ctx, path):
+        if not isinstance(value, dict):
+            return self.wrong_type(value, ctx, path)
+        checked = {key: Url().check(v, ctx, path + (key,)) for key, v in value.items()}
+        return INVALID if INVALID in checked.values() else checked
+
+
+SITE_FIELDS = [
+    Field("title", Text(example="ML Collective"), "Site title.", required=True),
+    Field("description", Text(), "One sentence describing the site."),
+    Field("base_url", BaseUrl(), "Absolute address the site is published at; may have a path.", required=True),
+    Field("language", Text(example="en"), "Language code, e.g. en."),
+    Field("timezone", TimeZone(), "IANA zone: the default for events.", required=True),
+    Field("mission", Text(), "The mission in one sentence, shown on the home page."),
+    Field("nav", ListOf(Object([
+        Field("title", Text(), "Label.", required=True),
+        Field("url", Url(site_relative=True), "Path on this site or web address.", required=True),
+    ], "{title, url}")), "Navigation links, each {title, url}."),
+    Field("social", UrlMap(), "Social profiles: name → URL."),
+    Field("join", ListOf(Object([
+        Field("title", Text(), "Label.", required=True),
+        Field("url", Url(site_relative=True), "Where to go.", required=True),
+        Field("note", Text(), "One sentence."),
+    ], "{title, url, note}")), "How to join, shown on the home page."),
+    Field("featured_projects", ListOf(Slug("projects")), "Project slugs featured on the home page."),
+    Field("feed_items", Integer(1, 1000, "a number of items", 20), "How many posts the feeds carry (default 20)."),
+]
+
+
+@dataclass(frozen=True)
+class Settings:
+    title: str
+    base_url: str  # always ends with "/"
+    timezone: str
+    description: str = ""
+    language: str = "en"
+    mission: str = ""
+    nav: tuple = ()
+    social: dict = field(default_factory=dict, hash=False)
+    join: tuple = ()
+    featured_projects: tuple = ()
+    feed_items: int = 20
+
+    @property
+    def base_path(self) -> str:
+        """The path part of base_url: "/" or e.g. "/pr-42/"."""
+        return urlsplit(self.base_url).path
+
+
+def normalize_base_url(url: str) -> str:
+    return url.rstrip("/") + "/"
+
+
+def load_settings(root: Path, diagnostics: Diagnostics, base_url: str | None = None) -> Settings | None:
+    path = root / SETTINGS_FILE
+    if not path.is_file():
+        diagnostics.error(Location(SETTINGS_FILE), "There is no site.yaml in this folder.",
+                          "Run mlcsite from the site's root folder, or create site.yaml (see README).")
+        return None
+    text = read_text(path, SETTINGS_FILE, diagnostics)
+    if text is None:
+        return None
+    try:
+        doc = parse_yaml(text)
+    except YamlProblem as problem:
+        diagnostics.error(Location(SETTINGS_FILE, problem.line, problem.column), problem.message, problem.hint)
+        return None
+    ctx = FieldContext(doc, SETTINGS_FILE, diagnostics)
+    values = check_fields({f.name: f for f in SITE_FIELDS}, doc.data, ctx, ())
+    if values is INVALID:
+        return None
+    if base_url:
+        values["base_url"] = normalize_base_url(base_url)
+    return Settings(**values)
