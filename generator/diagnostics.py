@@ -67,7 +67,7 @@ class Diagnostics:
         return len(self.items)
 
 
-def did_you_mean(word: str, candidates: Iterable[str]) -> str:
+def did_you_mean(word: str, candidates: Iterable[str], cutoff: float = 0.6) -> str:
     """' Did you mean "x"?' for the closest candidate, or '' when none is close."""
-    matches = difflib.get_close_matches(word, sorted(set(candidates)), n=1, cutoff=0.6)
+    matches = difflib.get_close_matches(word, sorted(set(candidates)), n=1, cutoff=cutoff)
     return f'Did you mean "{matches[0]}"?' if matches else ""

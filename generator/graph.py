@@ -185,7 +185,10 @@ def _warn_unused(site: Site, diagnostics: Diagnostics) -> None:
         for item in site.kind(kind).values():
             for tag in item.tags:
                 uses[tag].append(item)
+    # A tag used once is often a misspelling of a common one ("open-colab"):
+    # warn only then, so the warning stays worth reading.
+    common = [tag for tag, items in uses.items() if len(items) > 1]
     for tag, items in sorted(uses.items()):
-        if len(items) == 1:
-            diagnostics.warning(Location(items[0].source), f'The tag "{tag}" is used only here.',
-                                "Check its spelling against the tags used elsewhere.")
+        suggestion = did_you_mean(tag, [c for c in common if c != tag], cutoff=0.85) if len(items) == 1 else ""
+        if suggestion:
+            diagnostics.warning(Location(items[0].source), f'The tag "{tag}" is used only here.', suggestion)
