@@ -21,7 +21,7 @@ import pytest
 REPO = Path(__file__).resolve().parent.parent
 # The sample content is written around this day: some events past, some upcoming.
 SAMPLE_NOW = "2026-11-27T12:00:00Z"
-SAMPLE_EPOCH = "1796212800"  # the same instant as SAMPLE_NOW
+SAMPLE_EPOCH = "1795780800"  # the same instant as SAMPLE_NOW
 
 MINIMAL_SITE_YAML = """\
 title: Test Collective
