@@ -50,7 +50,8 @@ class Site:
 
 
 def build_graph(items: list[Item], settings: Settings, diagnostics: Diagnostics, *,
-                broken: dict[str, set[str]], include_drafts: bool = False, assets: list = ()) -> Site:
+                broken: dict[str, set[str]], include_drafts: bool = False, assets: list = (),
+                orphan_refs: Iterable[Ref] = ()) -> Site:
     """Index items, resolve every reference and derive back-references.
 
     `broken` holds the slugs of files that failed to load, per kind: a reference
@@ -62,7 +63,7 @@ def build_graph(items: list[Item], settings: Settings, diagnostics: Diagnostics,
         table = site.kind(kind)
         for slug, item in list(table.items()):
             table[slug] = resolver.resolve_item(item)
-    for ref in settings.featured_projects:
+    for ref in (*settings.featured_projects, *orphan_refs):
         resolver.find(ref)
     _check_numbers(site, diagnostics)
     if not include_drafts:

@@ -70,9 +70,9 @@ def plan_site(options: Options) -> Plan:
     root = options.root
     settings = load_settings(root, diagnostics, options.base_url)
     found = discover(root, diagnostics)
-    items, broken = [], {}
+    items, broken, orphan_refs = [], {}, []
     for source in found.sources:
-        item = load_source(source, root / "content", diagnostics)
+        item = load_source(source, root / "content", diagnostics, orphan_refs)
         if item is None:
             broken.setdefault(source.kind, set()).add(source.slug)
         else:
@@ -80,7 +80,7 @@ def plan_site(options: Options) -> Plan:
     if settings is None:
         return Plan(diagnostics)
     site = build_graph(items, settings, diagnostics, broken=broken, include_drafts=options.drafts,
-                       assets=found.assets)
+                       assets=found.assets, orphan_refs=orphan_refs)
     outputs = plan_outputs(site, options.template_dir, diagnostics)
     return Plan(diagnostics, site, outputs, build_clock(options))
 

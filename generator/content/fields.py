@@ -304,6 +304,9 @@ class TimeZone(FieldType):
         return value
 
 
+_FREQUENCIES = ("YEARLY", "MONTHLY", "WEEKLY", "DAILY", "HOURLY", "MINUTELY", "SECONDLY")
+
+
 class RRule(FieldType):
     describe = 'a repeat rule like "FREQ=WEEKLY;BYDAY=FR"'
     example = "FREQ=WEEKLY;BYDAY=FR"
@@ -312,14 +315,21 @@ class RRule(FieldType):
         if not isinstance(value, str):
             return self.wrong_type(value, ctx, path)
         rule = value.strip().removeprefix("RRULE:")
+        freq = re.search(r"(?:^|;)FREQ=([^;]*)", rule.upper())
+        if freq and freq.group(1) not in _FREQUENCIES:
+            return ctx.error(path, f"FREQ={freq.group(1)} is not a repeat frequency.",
+                             "Use DAILY, WEEKLY, MONTHLY or YEARLY; for every other week write FREQ=WEEKLY;INTERVAL=2.")
         if "DTSTART" in rule.upper():
             return ctx.error(path, "The rule must not contain DTSTART.", "The event's start is its `start` field.")
         try:
-            rrule.rrulestr(rule, dtstart=dt.datetime(2000, 1, 1))
+            parsed = rrule.rrulestr(rule, dtstart=dt.datetime(2000, 1, 1))
         except (ValueError, TypeError, KeyError, IndexError) as exc:
             reason = str(exc).strip() or "it does not follow RFC 5545"
             return ctx.error(path, f'"{value}" is not a valid repeat rule: {reason}.',
                              'Write it like FREQ=WEEKLY;BYDAY=FR or FREQ=MONTHLY;BYDAY=2TH.')
+        if next(iter(parsed), None) is None:  # e.g. BYMONTH=13: valid syntax, no dates ever
+            return ctx.error(path, f'The repeat rule "{value}" never happens on any date.',
+                             "Check the BY… parts (months 1-12, days 1-31, weekdays MO-SU).")
         if not rule.upper().startswith("FREQ=") and ";FREQ=" not in rule.upper():
             return ctx.error(path, f'"{value}" has no FREQ part.', "Start it with FREQ=WEEKLY (or DAILY, MONTHLY, YEARLY).")
         return rule

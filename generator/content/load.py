@@ -8,7 +8,7 @@ from pathlib import Path
 from ..diagnostics import Diagnostics, Location
 from . import models
 from .discover import Source
-from .fields import INVALID, FieldContext, check_fields
+from .fields import INVALID, FieldContext, Ref, check_fields
 from .schemas import MODELS, RULES, SCHEMAS, check_slug
 from .yaml_source import Document, YamlProblem, parse_yaml
 
@@ -43,8 +43,11 @@ def split_front_matter(text: str, rel: str, diagnostics: Diagnostics) -> tuple[s
     return None
 
 
-def load_source(source: Source, content_dir: Path, diagnostics: Diagnostics) -> models.Item | None:
-    """The model of one source, or None when it has errors (all of them reported)."""
+def load_source(source: Source, content_dir: Path, diagnostics: Diagnostics,
+                orphan_refs: list[Ref] | None = None) -> models.Item | None:
+    """The model of one source, or None when it has errors (all of them reported).
+    The references of a file that failed are appended to `orphan_refs`, so the
+    graph still reports an unknown slug in it: every problem, not the first."""
     slug_problem = check_slug_path(source)
     if slug_problem:
         diagnostics.error(Location(source.rel), *slug_problem)
@@ -69,8 +72,10 @@ def load_source(source: Source, content_dir: Path, diagnostics: Diagnostics) -> 
                   "In a .md file, write the text after the closing `---` and remove `body:`.", at_key=True)
     values = check_fields({f.name: f for f in SCHEMAS[source.kind]}, doc.data, ctx, ())
     if values is INVALID:
-        values = {k: v for k, v in _partial(doc, ctx, source).items()}
+        values = _partial(doc, ctx, source)
         _apply_rules(source, values, ctx)
+        if orphan_refs is not None:
+            orphan_refs.extend(_references(values))
         return None
     if body is not None:
         values["body"] = body
@@ -101,6 +106,17 @@ def _partial(doc: Document, ctx: FieldContext, source: Source) -> dict:
             if checked is not INVALID:
                 result[key] = checked
     return result
+
+
+def _references(values: dict) -> list[Ref]:
+    refs: list[Ref] = []
+    for value in values.values():
+        for element in value if isinstance(value, tuple) else (value,):
+            if isinstance(element, Ref):
+                refs.append(element)
+            elif isinstance(element, models.PersonRef) and element.slug:
+                refs.append(Ref("members", element.slug, element.where))
+    return refs
 
 
 def _complete(source: Source, values: dict, ctx: FieldContext) -> dict:
