@@ -67,6 +67,7 @@ def load_source(source: Source, content_dir: Path, diagnostics: Diagnostics,
         diagnostics.error(Location(source.rel, problem.line, problem.column), problem.message, problem.hint)
         return None
     ctx = FieldContext(doc, source.rel, diagnostics, content_dir)
+    warn_comment_cuts(doc, ctx)
     if body is not None and "body" in doc.data:
         ctx.error(("body",), "The text is given twice: as `body:` and after the front matter.",
                   "In a .md file, write the text after the closing `---` and remove `body:`.", at_key=True)
@@ -84,6 +85,12 @@ def load_source(source: Source, content_dir: Path, diagnostics: Diagnostics,
     if ctx.failed or slug_problem:
         return None
     return MODELS[source.kind](kind=source.kind, slug=source.slug, source=source.rel, **values)
+
+
+def warn_comment_cuts(doc: Document, ctx: FieldContext) -> None:
+    for path, _ in doc.cut_by_comment:
+        ctx.warning(path, "Everything after \" #\" on this line is a YAML comment, so it is not part of the value.",
+                    "Put the whole value in double quotes if the # belongs to it.")
 
 
 def check_slug_path(source: Source) -> tuple[str, str] | None:

@@ -46,6 +46,9 @@ class Document:
     # The source text of scalars YAML read as something else than a string
     # (`title: 2001`, `name: No`): text fields take the contributor's spelling.
     scalar_texts: dict[Path, str] = field(default_factory=dict)
+    # Unquoted values followed by " #...": YAML drops the rest as a comment,
+    # which silently cuts titles like `title: We're #1`.
+    cut_by_comment: list[tuple[Path, Position]] = field(default_factory=list)
 
     def position(self, path: Path) -> Position:
         """Where the value at `path` was written, else its nearest written parent."""
@@ -81,7 +84,7 @@ def parse_yaml(text: str, first_line: int = 1) -> Document:
             line, col, "The fields must be written as `name: value` lines.",
             "Start each field at the beginning of a line, like `title: My title`.",
         )
-    builder = _Builder(doc, first_line)
+    builder = _Builder(doc, first_line, text.split("\n"))
     try:
         doc.data = builder.build(node, ())
     except RecursionError:
@@ -94,8 +97,8 @@ def _pos(node: Node, first_line: int) -> Position:
 
 
 class _Builder:
-    def __init__(self, doc: Document, first_line: int) -> None:
-        self.doc = doc
+    def __init__(self, doc: Document, first_line: int, lines: list[str]) -> None:
+        self.doc, self.lines = doc, lines
         self.first_line = first_line
         self.seen: set[int] = set()
         self.constructor = SafeConstructor()
@@ -142,6 +145,10 @@ class _Builder:
     def _scalar(self, node: ScalarNode, path: Path) -> Any:
         self._check_tag(node, _SCALAR_TAGS)
         tag = node.tag[len(_CORE):]
+        if tag == "str" and not node.style and node.end_mark.line < len(self.lines):
+            rest = self.lines[node.end_mark.line][node.end_mark.column:]
+            if rest.lstrip().startswith("#") and rest[:1].isspace() and not isinstance(path[-1], int):
+                self.doc.cut_by_comment.append((path, _pos(node, self.first_line)))
         if tag in ("str", "timestamp"):
             return node.value
         value = getattr(self.constructor, f"construct_yaml_{tag}")(node)
