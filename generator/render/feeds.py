@@ -1,10 +1,407 @@
-"""RSS 2.0 and Atom feeds (issue: feeds subscribers can trust)."""
+"""RSS 2.0 and Atom 1.0 feeds: posts, posts per tag, and events.
+
+Subscribers keep what a feed gives them (SPEC: items that never duplicate), so
+everything here is stable: ids come from `ids.tag_uri` (kind + original slug),
+dates come from the content and never from the wall clock, items are in a fixed
+order, and a feed's bytes change only when what it shows changes.
+"""
 
 from __future__ import annotations
 
-from ..graph import Site
-from .outputs import Output
+import datetime as dt
+import html
+import re
+from dataclasses import dataclass
+from functools import partial
+from html.parser import HTMLParser
+from urllib.parse import urljoin, urlsplit
+from zoneinfo import ZoneInfo
 
+from feedgen.feed import FeedGenerator
+from lxml import etree
+
+from ..content.models import Event, PersonRef, Post
+from ..event_times import local_span, localize, occurrences, zone_name
+from ..graph import Site
+from ..ids import AUTHORITY, EPOCH, tag_uri
+from ..settings import Settings
+from ..urls import SECTION_URLS, absolute, item_url, tag_url
+from .markup import render_markdown, sanitize
+from .outputs import CLOCK, SETTINGS, Output, RenderContext
+from .pages import depends_on
+
+GENERATOR = "mlcsite"  # not feedgen's default, which carries its version: an upgrade must not change feeds
+# Atom requires <updated>; a feed with no items has no date of its own, so it
+# gets a fixed one rather than the build time (bytes must not change per build).
+EMPTY_FEED_UPDATED = dt.datetime(int(EPOCH), 1, 1, tzinfo=dt.timezone.utc)
+MIME = {"rss": "application/rss+xml", "atom": "application/atom+xml"}
+
+
+@dataclass(frozen=True)
+class FeedSpec:
+    url: str  # the feed's own site path
+    title: str
+    description: str
+    home: str  # site path of the HTML page the feed follows
+    fmt: str = "rss"  # "rss" or "atom"
+
+
+@dataclass(frozen=True)
+class FeedItem:
+    id: str
+    title: str
+    link: str  # absolute
+    summary: str  # plain text
+    content: str  # sanitized HTML, every link absolute
+    authors: tuple[tuple[str, str | None], ...] = ()  # (name, absolute page or None)
+    categories: tuple[str, ...] = ()
+    published: dt.datetime | None = None
+    updated: dt.datetime | None = None
+
+
+# ---------------------------------------------------------------- planning
 
 def plan_feeds(site: Site) -> list[Output]:
-    return []
+    name = site.settings.title
+    posts = list(site.posts.values())
+    outputs = [
+        _posts_feed(FeedSpec("/feed.xml", f"{name} — Posts", f"The latest posts from {name}.",
+                             SECTION_URLS["posts"]), posts),
+        _posts_feed(FeedSpec("/atom.xml", f"{name} — Posts", f"The latest posts from {name}.",
+                             SECTION_URLS["posts"], fmt="atom"), posts),
+    ]
+    for tag, tagged in site.posts_by_tag.items():
+        page = tag_url(tag)
+        outputs.append(_posts_feed(FeedSpec(page + "feed.xml", f"{name} — posts tagged {tag}",
+                                            f"Posts from {name} tagged “{tag}”.", page), tagged))
+    outputs.append(_events_feed(site))
+    return outputs
+
+
+def _posts_feed(spec: FeedSpec, posts: list[Post]) -> Output:
+    # Every candidate post is an input, not only the N shown: a new post pushes
+    # an old one out. A future-dated post enters when its day comes: the clock.
+    inputs = depends_on(posts) | {SETTINGS, CLOCK}
+    return Output(spec.url, partial(_render_posts, spec, tuple(posts)), frozenset(inputs), kind="feed")
+
+
+def _events_feed(site: Site) -> Output:
+    name = site.settings.title
+    events = list(site.events.values())
+    series = {e.series.slug for e in events if e.series} & set(site.series)
+    # Series give events their zone; the feed shows every event, past or not: no clock.
+    inputs = depends_on(events) | {site.series[s].source for s in series} | {SETTINGS}
+    spec = FeedSpec(SECTION_URLS["events"] + "feed.xml", f"{name} — Events",
+                    f"Talks, reading groups, research jams and meetups of {name}.", SECTION_URLS["events"])
+    return Output(spec.url, partial(_render_events, spec, tuple(events)), frozenset(inputs), kind="feed")
+
+
+# ---------------------------------------------------------------- posts
+
+def _render_posts(spec: FeedSpec, posts: tuple[Post, ...], ctx: RenderContext) -> bytes:
+    settings = ctx.site.settings
+    # A post dated in the future appears on its day in the site's zone (SPEC: decided at build time).
+    today = ctx.now.astimezone(ZoneInfo(settings.timezone)).date()
+    shown = sorted((p for p in posts if p.date <= today), key=lambda p: (-p.date.toordinal(), p.slug))
+    cache = ctx.cache.setdefault("feed_items", {})
+    items = []
+    for post in shown[:settings.feed_items]:
+        if post.key not in cache:  # a post is in several feeds: render its Markdown once
+            cache[post.key] = _post_item(post, settings)
+        items.append(cache[post.key])
+    return write_feed(spec, items, settings)
+
+
+def _post_item(post: Post, settings: Settings) -> FeedItem:
+    link = absolute(settings.base_url, item_url(post))
+    content = absolutize_links(render_markdown(post.body, settings.base_path), link)
+    published = site_midnight(post.date, settings.timezone)
+    updated = max(published, site_midnight(post.updated, settings.timezone)) if post.updated else published
+    return FeedItem(id=tag_uri(post), title=post.title, link=link,
+                    summary=post.summary or first_paragraph_text(content), content=content,
+                    authors=tuple(_author(p, settings) for p in post.authors), categories=post.tags,
+                    published=published, updated=updated)
+
+
+def site_midnight(day: dt.date, timezone: str) -> dt.datetime:
+    """A date-only post is published at 00:00 in the site's zone, never the machine's."""
+    return dt.datetime.combine(day, dt.time(), tzinfo=ZoneInfo(timezone))
+
+
+def _author(person: PersonRef, settings: Settings) -> tuple[str, str | None]:
+    if person.member:
+        return person.display_name, absolute(settings.base_url, item_url(person.member))
+    return person.display_name, person.url
+
+
+# ---------------------------------------------------------------- events
+
+def _render_events(spec: FeedSpec, events: tuple[Event, ...], ctx: RenderContext) -> bytes:
+    site = ctx.site
+    # There is no "announced" field. Sessions are written up in the order they are
+    # scheduled, so the latest start (as an instant: events have different zones)
+    # is the best stand-in for the newest announcement; the slug breaks ties.
+    ordered = sorted(events, key=lambda e: (-_first_start(e, site).timestamp(), e.slug))
+    items = [_event_item(e, ctx) for e in ordered[:site.settings.feed_items]]
+    return write_feed(spec, items, site.settings)
+
+
+def _first_start(event: Event, site: Site) -> dt.datetime:
+    start, _ = local_span(event)
+    naive = start if isinstance(start, dt.datetime) else dt.datetime.combine(start, dt.time())
+    return naive.replace(tzinfo=ZoneInfo(zone_name(event, site)))
+
+
+def _event_item(event: Event, ctx: RenderContext) -> FeedItem:
+    # No pubDate: an event has no publication date, and RSS 2.0 lets readers hide
+    # items dated in the future, which would hide exactly the upcoming events.
+    settings = ctx.site.settings
+    link = absolute(settings.base_url, item_url(event))
+    body = render_markdown(event.body, settings.base_path) if event.body else ""
+    details = sanitize(_event_details(event, ctx))
+    content = absolutize_links(details + ("\n" + body if body else ""), link)
+    prefix = "Cancelled: " if event.status == "cancelled" else ""
+    title = f"{prefix}{event.title} — {_when_short(event, ctx.site)}"
+    return FeedItem(id=tag_uri(event), title=title, link=link, content=content,
+                    summary=first_paragraph_text(body) or _when_long(event, ctx),
+                    authors=tuple(_author(p, settings) for p in event.speakers), categories=event.tags)
+
+
+def _event_details(event: Event, ctx: RenderContext) -> str:
+    settings = ctx.site.settings
+    rows = [("When", html.escape(_when_long(event, ctx)))]
+    series = ctx.site.series.get(event.series.slug) if event.series else None
+    if series:
+        rows.append(("Series", _link_html(absolute(settings.base_url, item_url(series)), series.title)))
+    if event.location:
+        rows.append(("Where", _location_html(event.location)))
+    if series and series.join.get("url") and not event.links.get("join"):
+        note = f" — {series.join['note']}" if series.join.get("note") else ""
+        rows.append(("Join", _link_html(series.join["url"], series.join["url"]) + html.escape(note)))
+    if event.speakers:
+        rows.append(("Speakers", ", ".join(_person_html(p, settings) for p in event.speakers)))
+    if event.status != "confirmed":
+        rows.append(("Status", event.status.capitalize()))
+    parts = [f"<p><strong>{label}:</strong> {value}</p>" for label, value in rows]
+    if event.papers:
+        papers = "".join(f"<li>{_paper_html(p)}</li>" for p in event.papers)
+        parts.append(f"<p><strong>Papers:</strong></p>\n<ul>{papers}</ul>")
+    if event.links:
+        links = ", ".join(_link_html(url, name.capitalize()) for name, url in event.links.items())
+        parts.append(f"<p><strong>Links:</strong> {links}</p>")
+    return "\n".join(parts)
+
+
+def _link_html(url: str | None, text: str) -> str:
+    return f'<a href="{html.escape(url)}">{html.escape(text)}</a>' if url else html.escape(text)
+
+
+def _person_html(person: PersonRef, settings: Settings) -> str:
+    name, page = _author(person, settings)
+    affiliation = f" ({person.affiliation})" if person.affiliation and not person.member else ""
+    return _link_html(page, name) + html.escape(affiliation)
+
+
+def _location_html(location) -> str:
+    if isinstance(location, str):
+        return html.escape(location)
+    address = f", {location['address']}" if location.get("address") else ""
+    return _link_html(location.get("url"), location["name"]) + html.escape(address)
+
+
+def _paper_html(paper: dict) -> str:
+    authors = f" — {paper['authors']}" if paper.get("authors") else ""
+    return _link_html(paper.get("url"), paper["title"]) + html.escape(authors)
+
+
+def _clock(moment: dt.datetime) -> str:
+    """"10:00 PST"; zones without a letter abbreviation read "UTC+08"."""
+    abbreviation = moment.tzname() or ""
+    if abbreviation[:1] in "+-":
+        abbreviation = "UTC" + abbreviation
+    return f"{moment:%H:%M} {abbreviation}"
+
+
+def _day(value: dt.date) -> str:
+    """"Fri 4 Dec 2026": the weekday always there, never ambiguous (DESIGN)."""
+    return f"{value:%a} {value.day} {value:%b %Y}"
+
+
+def _span(event: Event, site: Site) -> tuple:
+    """(start, last): aware datetimes, or dates with an inclusive last day."""
+    start, end = local_span(event)
+    if event.all_day:
+        return start, end - dt.timedelta(days=1)
+    zone = zone_name(event, site)
+    return localize(start, zone), localize(end, zone)
+
+
+def _when_short(event: Event, site: Site) -> str:
+    start, last = _span(event, site)
+    when = _day(start) if event.all_day else f"{_day(start)}, {_clock(start)}"
+    if event.all_day and last != start:
+        when += f" – {_day(last)}"
+    return f"{_repeat_word(event)} from {when}" if event.recurrence else when
+
+
+def _when_long(event: Event, ctx: RenderContext) -> str:
+    start, last = _span(event, ctx.site)
+    if event.all_day:
+        when = _day(start) + (f" – {_day(last)}" if last != start else "") + ", all day"
+    elif start.date() == last.date():
+        when = f"{_day(start)}, {start:%H:%M}–{_clock(last)} ({zone_name(event, ctx.site)})"
+    else:
+        when = f"{_day(start)}, {_clock(start)} – {_day(last)}, {_clock(last)} ({zone_name(event, ctx.site)})"
+    if event.recurrence:
+        when += f"; repeats {_repeat_word(event)}" + _repeat_end(event, ctx)
+    return when
+
+
+_UNITS = {"DAILY": "day", "WEEKLY": "week", "MONTHLY": "month", "YEARLY": "year"}
+
+
+def _repeat_word(event: Event) -> str:
+    rule = event.recurrence["rule"].upper()
+    freq = re.search(r"FREQ=(\w+)", rule)
+    unit = _UNITS.get(freq.group(1) if freq else "", "time")
+    interval = re.search(r"INTERVAL=(\d+)", rule)
+    if interval and int(interval.group(1)) > 1:
+        return f"every {interval.group(1)} {unit}s"
+    return {"day": "daily", "week": "weekly", "month": "monthly", "year": "yearly"}.get(unit, "")
+
+
+def _repeat_end(event: Event, ctx: RenderContext) -> str:
+    recurrence = event.recurrence
+    if not ({"until", "count"} & recurrence.keys() or re.search(r"UNTIL=|COUNT=", recurrence["rule"].upper())):
+        return ", with no end date"
+    # A bounded rule expands in full whatever the clock says, so this stays stable.
+    dates = occurrences(event, zone_name(event, ctx.site), ctx.now)
+    last = dates[-1].start
+    return f", {len(dates)} dates, the last on {_day(last)}"
+
+
+# ---------------------------------------------------------------- HTML helpers
+
+# nh3 (html5ever) writes every attribute as name="value" with `"` escaped inside
+# values, and escapes `<` in text: so a tag can be matched from `<a`/`<img` to
+# its `>` by consuming whole attributes, and a value never looks like a name.
+_LINK_TAG = re.compile(r'<(?:a|img)((?:\s+[^\s"\'=<>/]+(?:="[^"]*")?)*)\s*/?>')
+_ATTRIBUTE = re.compile(r'(\s+)([^\s"\'=<>/]+)(?:="([^"]*)")?')
+
+
+def absolutize_links(sanitized_html: str, page_url: str) -> str:
+    """Make every href/src absolute, resolved as the browser does on the page
+    itself (`page_url`): feed readers show the content out of its page."""
+    def fix_attribute(match: re.Match) -> str:
+        space, name, value = match.groups()
+        if value is None or name.lower() not in ("href", "src"):
+            return match.group(0)
+        return f'{space}{name}="{_absolute_url(value, page_url)}"'
+
+    def fix_tag(match: re.Match) -> str:
+        attributes = match.group(1)
+        start = match.start(1) - match.start(0)
+        fixed = _ATTRIBUTE.sub(fix_attribute, attributes)
+        return match.group(0)[:start] + fixed + match.group(0)[start + len(attributes):]
+
+    return _LINK_TAG.sub(fix_tag, sanitized_html)
+
+
+def _absolute_url(escaped_value: str, page_url: str) -> str:
+    url = html.unescape(escaped_value)
+    if urlsplit(url).scheme:  # https:, mailto: … already absolute
+        return escaped_value
+    return html.escape(urljoin(page_url, url), quote=True)
+
+
+class _FirstParagraph(HTMLParser):
+    """Collects the text of the first <p>, leaving out footnote markers."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.depth, self.skip, self.done, self.parts = 0, 0, False, []
+
+    def handle_starttag(self, tag: str, attrs: list) -> None:
+        if self.done:
+            return
+        if tag == "p":
+            self.depth += 1
+        elif self.skip or "footnote-ref" in (dict(attrs).get("class") or ""):
+            self.skip += 1
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "p" and self.depth:
+            self.depth -= 1
+            self.done = self.done or (self.depth == 0 and bool("".join(self.parts).strip()))
+        elif self.skip:
+            self.skip -= 1
+
+    def handle_data(self, data: str) -> None:
+        if self.depth and not self.skip and not self.done:
+            self.parts.append(data)
+
+
+def first_paragraph_text(sanitized_html: str) -> str:
+    """The first paragraph as plain text: the summary when a post gives none."""
+    parser = _FirstParagraph()
+    parser.feed(sanitized_html)
+    parser.close()
+    return " ".join("".join(parser.parts).split())
+
+
+# ---------------------------------------------------------------- writing
+
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+
+
+def _xml_text(text: str) -> str:
+    """YAML escapes can smuggle control characters that XML forbids: drop them."""
+    return _NOT_XML.sub("", text)
+
+
+def write_feed(spec: FeedSpec, items: list[FeedItem], settings: Settings) -> bytes:
+    feed = FeedGenerator()
+    feed.load_extension("dc", atom=False, rss=True)  # RSS <author> needs an email: names go in dc:creator
+    feed.id(f"tag:{AUTHORITY},{EPOCH}:feeds{spec.url}")
+    feed.title(_xml_text(spec.title))
+    feed.description(_xml_text(spec.description))
+    feed.author(name=_xml_text(settings.title))  # Atom: entries without authors inherit it
+    feed.link(href=absolute(settings.base_url, spec.url), rel="self", type=MIME[spec.fmt])
+    feed.link(href=absolute(settings.base_url, spec.home), rel="alternate")  # RSS <link>: the last one
+    feed.language(settings.language)
+    feed.generator(GENERATOR)
+    for item in items:
+        _add_entry(feed, item)  # append: feedgen prepends by default, which would reverse our order
+    newest = max((item.updated for item in items if item.updated), default=None)
+    if spec.fmt == "atom":
+        feed.updated(newest or EMPTY_FEED_UPDATED)
+        return feed.atom_str(pretty=True)
+    if newest is None:  # feedgen stamps lastBuildDate with the wall clock unless told otherwise
+        return _without_last_build_date(feed.rss_str(pretty=True))
+    feed.lastBuildDate(newest)
+    return feed.rss_str(pretty=True)
+
+
+def _add_entry(feed: FeedGenerator, item: FeedItem) -> None:
+    entry = feed.add_entry(order="append")
+    entry.id(item.id)  # also the RSS guid, with isPermaLink="false"
+    entry.title(_xml_text(item.title))
+    entry.link(href=item.link, rel="alternate")
+    entry.summary(_xml_text(item.summary) or _xml_text(item.title))
+    entry.content(_xml_text(item.content), type="html")
+    for name, page in item.authors:
+        entry.author({"name": _xml_text(name), **({"uri": page} if page else {})})
+    if item.authors:  # one dc:creator: readers show one, and would drop co-authors
+        entry.dc.dc_creator(_xml_text(", ".join(name for name, _ in item.authors)))
+    for tag in item.categories:
+        entry.category(term=_xml_text(tag))
+    if item.published:
+        entry.published(item.published)
+    entry.updated(item.updated or item.published or EMPTY_FEED_UPDATED)  # never feedgen's "now"
+
+
+def _without_last_build_date(rss: bytes) -> bytes:
+    root = etree.fromstring(rss, etree.XMLParser(remove_blank_text=True))
+    channel = root.find("channel")
+    channel.remove(channel.find("lastBuildDate"))
+    return etree.tostring(root, pretty_print=True, xml_declaration=True, encoding="UTF-8")
