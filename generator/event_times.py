@@ -1,9 +1,26 @@
 """When events happen: zones, spans and recurrence expansion.
 
-Recurrences are expanded in local wall-clock time and only then given their zone,
-so a weekly 10:00 session stays at 10:00 local across daylight-saving changes
-(RFC 5545 semantics). Pages, feeds and calendars all use these functions, so
-"next session" means the same everywhere.
+Pages, feeds and calendars all use these functions, so "next session" means the
+same everywhere, and the .ics files say what the pages say. The rules follow
+RFC 5545, so that calendar apps expanding our RRULEs agree with us:
+
+- Recurrences are expanded in local wall-clock time and only then given their
+  zone, so a weekly 10:00 session stays at 10:00 local across daylight-saving
+  changes.
+- A local time that does not exist (in a spring-forward gap) is read with the
+  offset before the gap, so 02:30 becomes 03:30 daylight time; a local time that
+  happens twice (fall-back) means the first of the two (RFC 5545 §3.3.5). This is
+  Python's `fold=0`; `localize` then shows the real wall time.
+- Every occurrence of a recurring event lasts the same exact time as the first
+  (RFC 5545 §3.8.5.3, when the length is given by DTEND, as our .ics files do).
+- The event's `start` is always its first occurrence and counts towards `count`
+  (RFC 5545 §3.3.10), even if the rule alone would not produce it.
+- `until` is an inclusive date: the rule may produce occurrences up to the end of
+  that local day.
+- `except` with a date removes the rule's occurrence(s) on that local date; with
+  a date-time, the occurrence at exactly that local time (rule or `extra`).
+  `extra` adds occurrences; a date-only extra is at the event's own start time.
+  (In the .ics: EXDATE and RDATE, in the event's zone.)
 """
 
 from __future__ import annotations
@@ -11,6 +28,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 from functools import lru_cache
+from itertools import islice
 from zoneinfo import ZoneInfo
 
 from dateutil import rrule
@@ -20,6 +38,9 @@ from .graph import Site
 
 DEFAULT_DURATION = dt.timedelta(hours=1)
 HORIZON = dt.timedelta(days=2 * 366)  # how far an open-ended rule is expanded past "now"
+MAX_OCCURRENCES = 5000  # bounds absurd rules (FREQ=MINUTELY for a year) without failing the build
+END_OF_DAY = dt.time(23, 59, 59)
+UTC = dt.timezone.utc
 
 
 @dataclass(frozen=True)
@@ -28,16 +49,36 @@ class Occurrence:
     start: dt.datetime | dt.date  # aware datetime, or a date for all-day
     end: dt.datetime | dt.date  # aware datetime, or the exclusive end date for all-day
     original_start: dt.datetime | dt.date  # the rule's start (RECURRENCE-ID) for this occurrence
+    zone: str = "UTC"  # IANA name of the event's zone: where an all-day date begins and ends
 
     @property
     def all_day(self) -> bool:
         return self.event.all_day
 
     def start_utc(self) -> dt.datetime:
-        return as_utc(self.start)
+        return as_utc(self.start, self.zone)
 
     def end_utc(self) -> dt.datetime:
-        return as_utc(self.end)
+        return as_utc(self.end, self.zone)
+
+
+@dataclass(frozen=True)
+class RecurrencePlan:
+    """An event's recurrence, resolved once, in naive local time of its zone.
+
+    Both the expansion here and the RRULE/EXDATE/RDATE lines of the .ics files
+    are made from this, so they cannot disagree."""
+
+    rule: str  # the RRULE without UNTIL and COUNT
+    dtstart: dt.datetime | dt.date
+    until: dt.datetime | dt.date | None  # last local moment (datetime) or last date (all-day)
+    count: int | None
+    excluded: tuple  # local starts removed (EXDATE)
+    added: tuple  # local starts added (RDATE)
+
+    @property
+    def open_ended(self) -> bool:
+        return self.until is None and self.count is None
 
 
 @lru_cache(maxsize=None)
@@ -66,56 +107,183 @@ def local_span(event: Event) -> tuple:
 
 
 def localize(value: dt.datetime | dt.date, zone_key: str):
-    if isinstance(value, dt.datetime):
-        return value.replace(tzinfo=zone(zone_key))
-    return value
+    """Naive local date-time → aware, showing the real wall time (see module doc
+    for gaps and folds). Dates stay dates."""
+    if not isinstance(value, dt.datetime):
+        return value
+    tz = zone(zone_key)
+    return value.replace(tzinfo=tz, fold=0).astimezone(UTC).astimezone(tz)
 
 
-def as_utc(value: dt.datetime | dt.date) -> dt.datetime:
-    """All-day dates are read as midnight UTC, only for ordering."""
-    if isinstance(value, dt.datetime):
-        return value.astimezone(dt.timezone.utc)
-    return dt.datetime(value.year, value.month, value.day, tzinfo=dt.timezone.utc)
+def as_utc(value: dt.datetime | dt.date, zone_key: str = "UTC") -> dt.datetime:
+    """A date is read as the start of that day in `zone_key`."""
+    if not isinstance(value, dt.datetime):
+        value = localize(dt.datetime.combine(value, dt.time()), zone_key)
+    return value.astimezone(UTC)
 
 
 def occurrences(event: Event, zone_key: str, now: dt.datetime) -> list[Occurrence]:
     """Every occurrence of the event, in order; open-ended rules stop at now + HORIZON."""
     start, end = local_span(event)
-    length = end - start
-    starts = [start]
-    if event.recurrence:
-        starts = _expand(event, start, now)
-    return [Occurrence(event, localize(s, zone_key), localize(s + length, zone_key), localize(s, zone_key))
-            for s in starts]
+    plan = recurrence_plan(event, zone_key)
+    if plan is None:
+        return [Occurrence(event, localize(start, zone_key), localize(end, zone_key),
+                           localize(start, zone_key), zone_key)]
+    if event.all_day:
+        length = end - start
+        return [Occurrence(event, s, s + length, s, zone_key) for s in expand(plan, zone_key, now)]
+    exact = as_utc(localize(end, zone_key)) - as_utc(localize(start, zone_key))
+    result = []
+    for local_start in expand(plan, zone_key, now):
+        begin = localize(local_start, zone_key)
+        result.append(Occurrence(event, begin, (begin.astimezone(UTC) + exact).astimezone(zone(zone_key)),
+                                 begin, zone_key))
+    return result
 
 
-def _expand(event: Event, start, now: dt.datetime) -> list:
+def recurrence_plan(event: Event, zone_key: str) -> RecurrencePlan | None:
+    """The event's recurrence in local time, or None for a one-off event."""
     recurrence = event.recurrence
-    all_day = event.all_day
-    dtstart = start if not all_day else dt.datetime.combine(start, dt.time())
-    rule = rrule.rrulestr(recurrence["rule"], dtstart=dtstart)
-    if "until" in recurrence:
-        rule = rule.replace(until=dt.datetime.combine(recurrence["until"], dt.time(23, 59, 59)))
-    elif "count" in recurrence:
-        rule = rule.replace(count=recurrence["count"])
-    limit = now.replace(tzinfo=None) + HORIZON
-    starts = []
-    for value in rule:
-        if value > limit and rule._count is None and rule._until is None:
+    if not recurrence or not recurrence.get("rule"):
+        return None
+    dtstart = event.start
+    parts, rule_until, rule_count = _split_rule(recurrence["rule"])
+    if "until" in recurrence or "count" in recurrence:  # the fields win over the rule text
+        until, count = recurrence.get("until"), recurrence.get("count")
+    else:
+        until, count = rule_until, rule_count
+    until = _local_until(until, zone_key, event.all_day)
+    rule = ";".join(parts)
+    generated = _rule(rule, dtstart, until, count)
+    excluded = set()
+    for value in recurrence.get("except", ()):
+        if isinstance(value, dt.datetime) and not event.all_day:
+            excluded.add(value)
+        else:  # a date: whatever the rule produces that day
+            excluded.update(_starts_on(generated, dtstart, _date_of(value)))
+    added = {_at_start_time(value, dtstart) for value in recurrence.get("extra", ())}
+    return RecurrencePlan(rule, dtstart, until, count, tuple(sorted(excluded, key=_sort_key)),
+                          tuple(sorted(added - excluded, key=_sort_key)))
+
+
+def expand(plan: RecurrencePlan, zone_key: str, now: dt.datetime) -> list:
+    """The plan's local starts, in order: the rule (with its start first), plus
+    `added`, minus `excluded`."""
+    limit = None
+    if plan.open_ended:
+        limit = now.astimezone(zone(zone_key)).replace(tzinfo=None) + HORIZON
+    generated = _rule(plan.rule, plan.dtstart, plan.until, plan.count)
+    starts = set(_bounded(generated, plan.dtstart, plan.count, limit))
+    starts.update(plan.added)  # written out by hand: never cut by the horizon
+    starts.difference_update(plan.excluded)
+    return sorted(starts, key=_sort_key)
+
+
+def unmatched_excepts(event: Event, zone_key: str) -> list:
+    """`except` values that remove nothing: usually a typo or a wrong weekday."""
+    plan = recurrence_plan(event, zone_key)
+    if plan is None:
+        return []
+    generated = _rule(plan.rule, plan.dtstart, plan.until, plan.count)
+    extras = {_at_start_time(value, plan.dtstart) for value in event.recurrence.get("extra", ())}
+    missing = []
+    for value in event.recurrence.get("except", ()):
+        if isinstance(value, dt.datetime) and not event.all_day:
+            hit = value in extras or value in _starts_on(generated, plan.dtstart, value.date())
+        else:
+            hit = bool(_starts_on(generated, plan.dtstart, _date_of(value)))
+        if not hit:
+            missing.append(value)
+    return missing
+
+
+def _split_rule(text: str) -> tuple[list[str], dt.date | dt.datetime | None, int | None]:
+    """A rule written with UNTIL or COUNT inside: take them out, so that the
+    `until`/`count` fields and the rule text mean the same thing."""
+    parts, until, count = [], None, None
+    for part in text.strip().removeprefix("RRULE:").split(";"):
+        key, _, value = part.partition("=")
+        key = key.strip().upper()
+        if key == "UNTIL":
+            until = _parse_until(value.strip())
+        elif key == "COUNT":
+            count = int(value) if value.strip().isdigit() else None
+        elif part.strip():
+            parts.append(f"{key}={value.strip().upper()}")
+    return parts, until, count
+
+
+def _parse_until(value: str) -> dt.date | dt.datetime | None:
+    for fmt, kind in (("%Y%m%dT%H%M%SZ", "utc"), ("%Y%m%dT%H%M%S", "local"), ("%Y%m%d", "date")):
+        try:
+            parsed = dt.datetime.strptime(value, fmt)
+        except ValueError:
+            continue
+        return parsed.replace(tzinfo=UTC) if kind == "utc" else parsed if kind == "local" else parsed.date()
+    return None
+
+
+def _local_until(until, zone_key: str, all_day: bool):
+    """`until` as the last local moment the rule may produce (or the last date)."""
+    if until is None:
+        return None
+    if isinstance(until, dt.datetime) and until.tzinfo is not None:
+        until = until.astimezone(zone(zone_key)).replace(tzinfo=None)
+    if all_day:
+        return _date_of(until)
+    return until if isinstance(until, dt.datetime) else dt.datetime.combine(until, END_OF_DAY)
+
+
+def _rule(rule: str, dtstart, until, count) -> rrule.rrule:
+    start = dtstart if isinstance(dtstart, dt.datetime) else dt.datetime.combine(dtstart, dt.time())
+    parsed = rrule.rrulestr(rule, dtstart=start)
+    if until is not None:
+        last = until if isinstance(until, dt.datetime) else dt.datetime.combine(until, END_OF_DAY)
+        return parsed.replace(until=last)
+    return parsed.replace(count=count) if count else parsed
+
+
+def _bounded(generated: rrule.rrule, dtstart, count: int | None, limit) -> list:
+    """The rule's starts with `dtstart` always first (and counted), up to `limit`."""
+    all_day = not isinstance(dtstart, dt.datetime)
+    first = dt.datetime.combine(dtstart, dt.time()) if all_day else dtstart
+    values = [first]
+    for value in islice(generated, MAX_OCCURRENCES):
+        if limit is not None and value > limit:
             break
-        if value > limit + HORIZON * 10:  # bounded even for absurd rules
-            break
-        starts.append(value.date() if all_day else value)
-    excluded = recurrence.get("except", ())
-    starts = [s for s in starts if s not in excluded and _date_of(s) not in excluded]
-    for extra in recurrence.get("extra", ()):
-        if extra not in starts:
-            starts.append(extra if not all_day else _date_of(extra))
-    return sorted(starts, key=lambda s: s.isoformat())
+        if value != first:
+            values.append(value)
+    if count is not None:
+        values = values[:count]
+    return [v.date() for v in values] if all_day else values
+
+
+def _starts_on(generated: rrule.rrule, dtstart, day: dt.date) -> set:
+    """What the rule (with its start) produces on one local date."""
+    all_day = not isinstance(dtstart, dt.datetime)
+    first = dt.datetime.combine(dtstart, dt.time()) if all_day else dtstart
+    found = set(generated.between(dt.datetime.combine(day, dt.time()), dt.datetime.combine(day, END_OF_DAY),
+                                  inc=True))
+    if first.date() == day:
+        found.add(first)
+    return {v.date() for v in found} if all_day else found
+
+
+def _at_start_time(value, dtstart):
+    """A date at the event's own start time; for an all-day event, just the date."""
+    if not isinstance(dtstart, dt.datetime):
+        return _date_of(value)
+    if isinstance(value, dt.datetime):
+        return value
+    return dt.datetime.combine(value, dtstart.time())
 
 
 def _date_of(value):
     return value.date() if isinstance(value, dt.datetime) else value
+
+
+def _sort_key(value) -> str:
+    return value.isoformat()
 
 
 def site_occurrences(site: Site, now: dt.datetime) -> list[Occurrence]:
