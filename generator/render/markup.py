@@ -1,48 +1,338 @@
 """Markdown to safe HTML.
 
-Content is untrusted (SPEC: many hands, pull requests): Markdown is rendered,
-then everything passes an allow-list sanitizer (nh3). Root-relative links are
-rewritten under the base path so a preview at /pr-42/ keeps working.
+Content is untrusted (SPEC: many hands, pull requests): Markdown is rendered with
+Python-Markdown (tables, footnotes, Pygments-highlighted code, heading ids, smart
+quotes, LaTeX math as MathML), then everything passes an allow-list sanitizer
+(nh3). The sanitizer is also where root-relative links are moved under the base
+path, so a preview at /pr-42/ keeps working for Markdown and raw HTML alike.
+
+Regenerate the code-highlighting stylesheet with
+
+    .venv/bin/python -m generator.render.markup > templates/static/pygments.css
+
+(tests/test_markup.py fails when the file and `pygments_css()` disagree).
 """
 
 from __future__ import annotations
 
+import html
 import re
+import threading
+import unicodedata
+from functools import lru_cache
+from xml.etree import ElementTree as etree
 
 import markdown
 import nh3
+from latex2mathml.converter import convert as latex_to_mathml
+from markdown.blockprocessors import BlockProcessor
+from markdown.extensions import Extension
+from markdown.extensions.toc import slugify_unicode
+from markdown.inlinepatterns import InlineProcessor
+from markdown.treeprocessors import Treeprocessor
+from pygments.formatters import HtmlFormatter
+from pygments.token import STANDARD_TYPES
 
-ALLOWED_TAGS = {
-    "a", "abbr", "b", "blockquote", "br", "code", "dd", "del", "details", "div", "dl", "dt", "em",
-    "figcaption", "figure", "h1", "h2", "h3", "h4", "h5", "h6", "hr", "i", "img", "ins", "kbd", "li",
-    "mark", "ol", "p", "pre", "q", "s", "small", "span", "strong", "sub", "summary", "sup", "table",
-    "tbody", "td", "tfoot", "th", "thead", "tr", "u", "ul",
+TOC_MIN_HEADINGS = 4  # shorter texts read fine without a table of contents (DESIGN: "when long")
+TABLE_ALIGN_CLASSES = {"left": "align-left", "center": "align-center", "right": "align-right"}
+
+# ---------------------------------------------------------------- the allow-list
+
+HTML_TAGS = {
+    "a", "abbr", "b", "blockquote", "br", "caption", "cite", "code", "dd", "del", "details", "dfn",
+    "div", "dl", "dt", "em", "figcaption", "figure", "h1", "h2", "h3", "h4", "h5", "h6", "hr", "i",
+    "img", "ins", "kbd", "li", "mark", "ol", "p", "pre", "q", "s", "samp", "small", "span", "strong",
+    "sub", "summary", "sup", "table", "tbody", "td", "tfoot", "th", "thead", "tr", "u", "ul", "var",
 }
-ALLOWED_ATTRIBUTES = {
-    "*": {"id", "class", "title", "lang", "dir"},
+# What latex2mathml emits (MathML Core plus a few presentation elements). Not
+# `annotation-xml` nor `maction`: both can carry HTML or links.
+MATHML_TAGS = {
+    "math", "mrow", "mi", "mn", "mo", "ms", "mtext", "mspace", "msup", "msub", "msubsup", "mfrac",
+    "msqrt", "mroot", "mover", "munder", "munderover", "mtable", "mtr", "mtd", "mstyle", "mpadded",
+    "mphantom", "menclose", "semantics", "annotation",
+}
+_MATHML_COMMON = {"mathvariant", "mathsize", "mathcolor", "mathbackground", "displaystyle", "scriptlevel"}
+MATHML_ATTRIBUTES = {
+    "mo": {"stretchy", "fence", "separator", "lspace", "rspace", "form", "accent", "largeop",
+           "movablelimits", "symmetric", "minsize", "maxsize"},
+    "mover": {"accent"}, "munder": {"accentunder"}, "munderover": {"accent", "accentunder"},
+    "mfrac": {"linethickness"},
+    "mspace": {"width", "height", "depth", "linebreak"},
+    "mpadded": {"width", "height", "depth", "lspace", "voffset"},
+    "menclose": {"notation"},
+    "mtable": {"columnalign", "rowalign", "columnspacing", "rowspacing", "columnlines", "rowlines", "frame"},
+    "mtr": {"columnalign", "rowalign"},
+    "mtd": {"columnalign", "rowalign", "columnspan", "rowspan"},
+    "annotation": {"encoding"},
+}
+HTML_ATTRIBUTES = {
+    "*": {"id", "title", "lang", "dir"},
     "a": {"href", "hreflang"},
     "img": {"src", "alt", "width", "height", "loading"},
-    "td": {"colspan", "rowspan", "align", "style"},
-    "th": {"colspan", "rowspan", "align", "scope", "style"},
+    "td": {"colspan", "rowspan"},
+    "th": {"colspan", "rowspan", "scope"},
     "ol": {"start", "reversed", "type"},
+    "li": {"value"},
+    "details": {"open"},
+    "q": {"cite"}, "blockquote": {"cite"}, "del": {"cite", "datetime"}, "ins": {"cite", "datetime"},
 }
+# Values checked exactly: `xmlns` on <math> may only be the MathML namespace (HTML syntax rule).
+TAG_ATTRIBUTE_VALUES = {
+    "math": {"xmlns": {"http://www.w3.org/1998/Math/MathML"}, "display": {"block", "inline"}},
+}
+# Classes are allowed per tag, so content cannot borrow the theme's classes
+# (a fake button, a visually hidden warning) — only what the renderer emits.
+PYGMENTS_CLASSES = {cls for cls in STANDARD_TYPES.values() if cls} | {"hll"}
+ALLOWED_CLASSES = {
+    "div": {"codehilite", "footnote", "math-display"},
+    "span": PYGMENTS_CLASSES,
+    "code": {"math-error"},
+    "a": {"footnote-ref", "footnote-backref"},
+    "td": set(TABLE_ALIGN_CLASSES.values()),
+    "th": set(TABLE_ALIGN_CLASSES.values()),
+}
+# Their content is dropped with them: text inside <script> is never prose.
+CONTENT_DROPPED_TAGS = {"script", "style", "template", "iframe", "object", "noscript", "noembed",
+                        "noframes", "xmp", "svg", "textarea", "select"}
 URL_SCHEMES = {"http", "https", "mailto"}
+EXTERNAL_LINK_REL = "noopener noreferrer"
+
+
+def _allowed_attributes() -> dict[str, set[str]]:
+    allowed = {tag: set(names) for tag, names in HTML_ATTRIBUTES.items()}
+    for tag in MATHML_TAGS - {"math"}:
+        allowed[tag] = _MATHML_COMMON | MATHML_ATTRIBUTES.get(tag, set())
+    allowed["math"] = set(_MATHML_COMMON)  # xmlns and display: TAG_ATTRIBUTE_VALUES
+    return allowed
+
+
+def rewrite_root_url(url: str, base_path: str) -> str:
+    """/projects/ → /pr-42/projects/ (SPEC: every link stays under the base path).
+    Protocol-relative //host (and /\\host, which browsers read the same), #anchors and
+    plain relative paths are left alone."""
+    if url.startswith("/") and not url.replace("\\", "/").startswith("//"):
+        return base_path.rstrip("/") + url
+    return url
+
+
+@lru_cache(maxsize=16)
+def _cleaner(base_path: str) -> nh3.Cleaner:
+    return nh3.Cleaner(
+        tags=HTML_TAGS | MATHML_TAGS,
+        clean_content_tags=CONTENT_DROPPED_TAGS,
+        attributes=_allowed_attributes(),
+        tag_attribute_values=TAG_ATTRIBUTE_VALUES,
+        allowed_classes=ALLOWED_CLASSES,
+        url_schemes=URL_SCHEMES,
+        url_relative=lambda url: rewrite_root_url(url, base_path),
+        link_rel=EXTERNAL_LINK_REL,
+        strip_comments=True,
+    )
+
+
+def sanitize(html_text: str, base_path: str = "/") -> str:
+    """Keep only the allow-listed markup; move root-relative URLs under `base_path`."""
+    return _cleaner(base_path).clean(html_text)
+
+
+# ---------------------------------------------------------------- math
+
+# Inline $…$ follows Pandoc's rule so prices stay prose: no space after the opening
+# $ or before the closing one, and the closing $ is not followed by a digit
+# ("costs $5 and $10"). A backslash escapes a dollar, inside math and out.
+INLINE_MATH_RE = r"(?<![\\$])\$(?![\s$])((?:\\.|[^\\$])+?)(?<!\s)\$(?![\d$])"
+DISPLAY_MATH_RE = r"(?<![\\$])\$\$(?!\$)((?:\\.|[^\\$])+?)\$\$"
+_DISPLAY_BLOCK_START = re.compile(r" {0,3}\$\$")
+_DISPLAY_BLOCK_END = re.compile(r"\$\$[ \t]*(?:\n|$)")
+
+
+def render_math(latex: str, display: bool) -> str:
+    """LaTeX → MathML at build time (no client-side JavaScript). Bad LaTeX shows its
+    source instead of failing the build: latex2mathml raises many exception types."""
+    try:
+        return latex_to_mathml(latex, display="block" if display else "inline")
+    except Exception:  # noqa: BLE001 - any parser failure means "show the source"
+        return f'<code class="math-error">{html.escape(latex)}</code>'
+
+
+class _InlineMath(InlineProcessor):
+    """Runs before escapes and emphasis (priority between backticks and escapes),
+    so `a_1 * b_2` inside math never becomes emphasis and code spans keep their $."""
+
+    def __init__(self, pattern: str, md: markdown.Markdown, display: bool) -> None:
+        super().__init__(pattern, md)
+        self.display = display
+
+    def handleMatch(self, m: re.Match, data: str) -> tuple[str, int, int]:
+        latex = m.group(1).strip()
+        if not latex:
+            return None, None, None
+        return self.md.htmlStash.store(render_math(latex, self.display)), m.start(0), m.end(0)
+
+
+class _DisplayMathBlock(BlockProcessor):
+    """A paragraph opening with $$ is display math up to the $$ that ends a line,
+    even across blank lines; lines inside are never read as lists or headings."""
+
+    def test(self, parent: etree.Element, block: str) -> bool:
+        return bool(_DISPLAY_BLOCK_START.match(block))
+
+    def run(self, parent: etree.Element, blocks: list[str]) -> bool:
+        text = blocks[0].lstrip()[2:]
+        taken = 1
+        while not (end := _DISPLAY_BLOCK_END.search(text)):
+            if taken == len(blocks):
+                return False  # never closed: leave it to the paragraph rules
+            text += "\n\n" + blocks[taken]
+            taken += 1
+        latex, rest = text[:end.start()].strip(), text[end.end():]
+        if not latex:
+            return False
+        del blocks[:taken]
+        if rest.strip():
+            blocks.insert(0, rest)
+        placeholder = self.parser.md.htmlStash.store(
+            f'<div class="math-display">{render_math(latex, display=True)}</div>')
+        etree.SubElement(parent, "p").text = placeholder  # the stash unwraps <p> around a <div>
+        return True
+
+
+class _MathExtension(Extension):
+    def extendMarkdown(self, md: markdown.Markdown) -> None:
+        md.ESCAPED_CHARS.append("$")  # this instance's list: `\$` is a literal dollar
+        md.parser.blockprocessors.register(_DisplayMathBlock(md.parser), "math-display-block", 105)
+        md.inlinePatterns.register(_InlineMath(DISPLAY_MATH_RE, md, display=True), "math-display", 186)
+        md.inlinePatterns.register(_InlineMath(INLINE_MATH_RE, md, display=False), "math-inline", 185)
+
+
+# ---------------------------------------------------------------- tables
+
+class _TableAlignClasses(Treeprocessor):
+    """Column alignment as a class: `align` is obsolete HTML and `style` is not
+    allowed through the sanitizer. The theme styles .align-left/center/right."""
+
+    def run(self, root: etree.Element) -> None:
+        for cell in root.iter():
+            if cell.tag not in ("td", "th"):
+                continue
+            align = cell.attrib.pop("align", None)
+            if align in TABLE_ALIGN_CLASSES:
+                cell.set("class", TABLE_ALIGN_CLASSES[align])
+
+
+class _TableExtension(Extension):
+    def extendMarkdown(self, md: markdown.Markdown) -> None:
+        md.treeprocessors.register(_TableAlignClasses(md), "table-align-classes", 25)
+
+
+# ---------------------------------------------------------------- Markdown
+
+
+def heading_slug(text: str, separator: str) -> str:
+    """Readable ASCII ids where possible ("Über uns" → uber-uns), the script itself
+    otherwise (a heading in Chinese keeps its characters), never empty. The toc
+    extension adds _1, _2… to repeats, so ids are unique and depend only on the text."""
+    folded = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
+    for candidate in (folded, text):
+        slug = slugify_unicode(candidate, separator)
+        if slug:
+            return slug
+    return "section"
+
+
+def make_markdown() -> markdown.Markdown:
+    return markdown.Markdown(
+        extensions=["abbr", "attr_list", "def_list", "fenced_code", "footnotes", "md_in_html", "tables",
+                    "codehilite", "toc", "smarty", "sane_lists", _MathExtension(), _TableExtension()],
+        extension_configs={
+            "codehilite": {"css_class": "codehilite", "guess_lang": False, "noclasses": False,
+                           "linenums": False},
+            "toc": {"slugify": heading_slug, "separator": "-"},
+            "tables": {"use_align_attribute": True},
+            # "-" rather than ":" in ids; U+FE0E keeps the ↩ from turning into an emoji on phones.
+            "footnotes": {"SEPARATOR": "-", "BACKLINK_TEXT": "&#8617;&#xFE0E;"},
+        },
+        output_format="html",
+    )
+
+
+class MarkdownRenderer:
+    """One Markdown instance reused across documents (building it costs more than a
+    typical post), reset before each. The lock makes sharing safe should two builds
+    ever run in threads."""
+
+    def __init__(self, base_path: str = "/") -> None:
+        self.base_path = base_path
+        self._md = make_markdown()
+        self._lock = threading.Lock()
+
+    def render(self, text: str) -> str:
+        return self.render_with_toc(text)[0]
+
+    def render_with_toc(self, text: str) -> tuple[str, str]:
+        with self._lock:
+            self._md.reset()
+            body = self._md.convert(text)
+            tokens = self._md.toc_tokens
+        toc = toc_list(tokens) if count_headings(tokens) >= TOC_MIN_HEADINGS else ""
+        return sanitize(body, self.base_path), sanitize(toc, self.base_path)
+
+
+def count_headings(tokens: list[dict]) -> int:
+    return sum(1 + count_headings(token["children"]) for token in tokens)
+
+
+def toc_list(tokens: list[dict]) -> str:
+    """Nested <ul> of links to the headings; the theme wraps it in a labelled <nav>.
+    `name` is the heading's text, already HTML-escaped by the toc extension."""
+    items = []
+    for token in tokens:
+        children = toc_list(token["children"]) if token["children"] else ""
+        items.append(f'<li><a href="#{html.escape(token["id"])}">{token["name"]}</a>{children}</li>')
+    return f"<ul>{''.join(items)}</ul>"
+
+
+@lru_cache(maxsize=16)
+def markdown_renderer(base_path: str) -> MarkdownRenderer:
+    return MarkdownRenderer(base_path)
 
 
 def render_markdown(text: str, base_path: str = "/") -> str:
-    html = markdown.markdown(text, extensions=["extra", "sane_lists", "smarty"], output_format="html")
-    return sanitize(rewrite_root_links(html, base_path))
+    return markdown_renderer(base_path).render(text)
 
 
-def sanitize(html: str) -> str:
-    return nh3.clean(html, tags=ALLOWED_TAGS, attributes=ALLOWED_ATTRIBUTES, url_schemes=URL_SCHEMES,
-                     link_rel="noopener")
+def render_markdown_with_toc(text: str, base_path: str = "/") -> tuple[str, str]:
+    """(html, toc_html); toc_html is "" when the text has fewer than four headings."""
+    return markdown_renderer(base_path).render_with_toc(text)
 
 
-_ROOT_LINK = re.compile(r'(\s(?:href|src)=")/(?!/)')
+# ---------------------------------------------------------------- code colours
+
+LIGHT_STYLE, LIGHT_TEXT = "default", "#000000"  # Pygments' default assumes black text
+DARK_STYLE = "github-dark"
+DARK_HIGHLIGHTED_LINE = "#2d333b"  # github-dark's own #6e7681 fails AA under its text colours
 
 
-def rewrite_root_links(html: str, base_path: str) -> str:
-    if base_path == "/":
-        return html
-    return _ROOT_LINK.sub(lambda m: m.group(1) + base_path, html)
+def pygments_css() -> str:
+    """templates/static/pygments.css: light colours, then dark ones for readers who
+    prefer dark, all scoped to .codehilite. Both styles meet WCAG AA (tested)."""
+    light = HtmlFormatter(style=LIGHT_STYLE)
+    dark = HtmlFormatter(style=DARK_STYLE)
+    dark_rules = [*(rule for rule in dark.get_background_style_defs(".codehilite") if ".hll" not in rule),
+                  f".codehilite .hll {{ background-color: {DARK_HIGHLIGHTED_LINE} }}",
+                  *dark.get_token_style_defs(".codehilite")]
+    lines = [
+        "/* Generated by `python -m generator.render.markup` from Pygments styles "
+        f'"{LIGHT_STYLE}" and "{DARK_STYLE}". Do not edit by hand. */',
+        *light.get_background_style_defs(".codehilite"),
+        f".codehilite {{ color: {LIGHT_TEXT} }}",
+        *light.get_token_style_defs(".codehilite"),
+        "@media (prefers-color-scheme: dark) {",
+        *("  " + rule for rule in dark_rules),
+        "}",
+    ]
+    return "\n".join(lines) + "\n"
+
+
+if __name__ == "__main__":
+    print(pygments_css(), end="")
