@@ -21,10 +21,11 @@ from .content.discover import discover
 from .content.load import load_source
 from .diagnostics import Diagnostics, Location
 from .graph import Site, build_graph
+from .incremental import InputDigests, RenderCache, ValueDigests, build_salt, fingerprint_output
 from .render.outputs import Output, RenderContext
 from .render.plan import plan_outputs
 from .settings import load_settings
-from .writer import write_site
+from .writer import sync_site, write_site
 
 
 @dataclass(frozen=True)
@@ -148,3 +149,53 @@ def unsafe_output_dir(options: Options) -> str | None:
         if out.is_relative_to(root / keep):
             return f"--out {out} is inside {keep}/, which the build must not replace."
     return None
+
+
+# ── watch / serve: the same stages, rendering only what changed ──────────────
+
+
+@dataclass
+class RebuildResult:
+    diagnostics: Diagnostics
+    file_count: int = 0
+    rendered: list[str] = field(default_factory=list)  # outputs rendered (not reused)
+    written: list[str] = field(default_factory=list)  # files written or removed under output/
+    base_path: str = "/"
+
+
+def rebuild(options: Options, cache: RenderCache) -> RebuildResult:
+    """check, render the outputs whose fingerprint changed, then update output/ file
+    by file. On any error output/ is left as it was: the last good site."""
+    plan = plan_site(options)
+    if plan.diagnostics.has_errors():
+        return RebuildResult(plan.diagnostics)
+    files, rendered = render_changed_outputs(plan, options, cache)
+    if plan.diagnostics.has_errors():
+        return RebuildResult(plan.diagnostics)
+    written = sync_site(files, options.output_dir)
+    return RebuildResult(plan.diagnostics, len(files), rendered, written, plan.site.settings.base_path)
+
+
+def render_changed_outputs(plan: Plan, options: Options, cache: RenderCache) -> tuple[dict[str, bytes], list[str]]:
+    """Like render_outputs, reusing the bytes of every output whose fingerprint
+    (incremental.py) is the one it had when last rendered."""
+    ctx = RenderContext(site=plan.site, now=plan.now, root=options.root,
+                        template_dir=options.template_dir, drafts=options.drafts)
+    inputs = InputDigests(options.root, options.template_dir, repr(plan.site.settings), plan.now)
+    values, salt = ValueDigests(), build_salt(options.drafts, options.base_url, options.template_dir)
+    files: dict[str, bytes] = {}
+    rendered: list[str] = []
+    for output in plan.outputs:
+        fingerprint = fingerprint_output(output, inputs, values, salt)
+        data = cache.get(output.path, fingerprint)
+        if data is None:
+            try:
+                data = output.render(ctx)
+            except jinja2.TemplateError as exc:
+                plan.diagnostics.error(*_template_problem(exc, output, options))
+                return files, rendered
+            cache.put(output.path, fingerprint, data)
+            rendered.append(output.path)
+        files[output.path] = data
+    cache.keep_only(set(files))
+    return files, rendered

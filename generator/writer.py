@@ -61,29 +61,51 @@ def _exchange(a: Path, b: Path) -> bool:
 
 def sync_site(files: dict[str, bytes], out_dir: Path) -> list[str]:
     """Make out_dir hold exactly `files`, writing only what differs. Returns the
-    paths written or removed. Each write is a temp file + os.replace, so a reader
-    (the dev server) never sees half a file."""
-    changed = []
+    paths written or removed, sorted. Each write is a temp file + os.replace, so a
+    reader (the dev server) never sees half a file; unchanged files keep their
+    modification time. Stale files go first, so a file that becomes a folder (or
+    the reverse) never blocks the write."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    changed = _remove_stale(out_dir, set(files))
     for rel, data in files.items():
         target = out_dir / rel
-        try:
-            if target.read_bytes() == data:
-                continue
-        except OSError:
-            pass
+        if _holds(target, data):
+            continue
         target.parent.mkdir(parents=True, exist_ok=True)
-        fd, temp = tempfile.mkstemp(prefix=".tmp-", dir=target.parent)
+        _replace_file(target, data)
+        changed.append(rel)
+    return sorted(changed)
+
+
+def _holds(target: Path, data: bytes) -> bool:
+    try:
+        return target.stat().st_size == len(data) and target.read_bytes() == data
+    except OSError:
+        return False
+
+
+def _replace_file(target: Path, data: bytes) -> None:
+    fd, temp = tempfile.mkstemp(prefix=".tmp-", dir=target.parent)
+    try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
         os.chmod(temp, 0o644)
         os.replace(temp, target)
-        changed.append(rel)
-    wanted = set(files)
-    for path in sorted(out_dir.rglob("*"), reverse=True):
+    except BaseException:  # Ctrl-C or a full disk: leave no temp file behind
+        Path(temp).unlink(missing_ok=True)
+        raise
+
+
+def _remove_stale(out_dir: Path, wanted: set[str]) -> list[str]:
+    """Delete files that are not wanted (and folders left empty), deepest first."""
+    wanted_dirs = {parent.as_posix() for rel in wanted for parent in Path(rel).parents}
+    removed = []
+    for path in sorted(out_dir.rglob("*"), key=lambda p: p.as_posix(), reverse=True):
         rel = path.relative_to(out_dir).as_posix()
-        if path.is_file() and rel not in wanted:
+        if path.is_dir() and not path.is_symlink():
+            if rel not in wanted_dirs and not any(path.iterdir()):
+                path.rmdir()
+        elif rel not in wanted:
             path.unlink()
-            changed.append(rel)
-        elif path.is_dir() and not any(path.iterdir()):
-            path.rmdir()
-    return changed
+            removed.append(rel)
+    return removed

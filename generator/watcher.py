@@ -1,0 +1,384 @@
+"""`mlcsite watch` and `mlcsite serve`: rebuild on every change, never stop on bad content.
+
+    file events ─► classify_event (pure: keep or drop) ─► inbox ─► debounce
+        ─► pipeline.rebuild (render what changed, sync output/) ─► report
+                                                              └─► LiveState (serve)
+
+Watched: site.yaml, content/ and templates/ (STYLE 11; Zola `filter_events`).
+Dropped: editor temp and backup files, output/, caches, folder-modify and
+open/close-without-write events. The native observer falls back to polling when
+it cannot start (inotify limits), and is restarted, loudly, if it stops.
+"""
+
+from __future__ import annotations
+
+import os
+import queue
+import re
+import signal
+import sys
+import threading
+import time
+import traceback
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path, PurePath
+from typing import Callable, Iterator
+
+from watchdog.events import FileSystemEvent, FileSystemEventHandler
+from watchdog.observers import Observer
+from watchdog.observers.polling import PollingObserver
+
+from . import pipeline
+from .devserver import LiveState, start_server, stop_server
+from .incremental import RenderCache
+from .report import format_diagnostics
+
+WATCHED_FOLDERS = ("content", "templates")
+SETTINGS_FILE = "site.yaml"
+QUIET_SECONDS = 0.1  # a burst of events (save-by-rename, git checkout) is one rebuild
+LONGEST_BURST = 2.0  # ...but a never-ending burst still rebuilds now and then
+HEALTH_SECONDS = 1.0  # how often the observer's health is checked while idle
+KEPT_EVENTS = {"created", "deleted", "modified", "moved", "closed"}
+CACHE_FOLDERS = {"__pycache__", "node_modules", ".git", ".cache", ".pytest_cache", ".mypy_cache",
+                 ".ruff_cache", ".sass-cache"}
+_JUNK = re.compile(
+    r"""(\.sw[a-px]|\.swpx|~|___jb_(tmp|old)___|\.tmp|\.bak|\.orig|\.kate-swp|\.crdownload|\.part)$  # suffixes
+        |^(\.\#.*|\#.*\#|4913|\.DS_Store|Thumbs\.db|desktop\.ini|\.goutputstream-.*|~\$.*)$  # whole names""",
+    re.VERBOSE)
+
+Say = Callable[[str], None]
+
+
+# ── what an event means ──────────────────────────────────────────────────────
+
+
+def is_editor_junk(name: str) -> bool:
+    """Temp, swap, lock and backup files that editors write beside the real one,
+    and hidden files (never content: see content/discover.py)."""
+    return name.startswith(".") or bool(_JUNK.search(name))
+
+
+@dataclass(frozen=True)
+class WatchScope:
+    root: Path  # absolute
+    out_dir: Path  # absolute; may lie inside root
+
+    def relevant(self, path: str) -> str | None:
+        """The site-relative path if a change there can change the site, else None."""
+        if not path:
+            return None
+        candidate = PurePath(path)
+        if candidate == self.out_dir or self.out_dir in candidate.parents:
+            return None
+        try:
+            rel = candidate.relative_to(self.root)
+        except ValueError:
+            return None
+        parts = rel.parts
+        if parts == (SETTINGS_FILE,):
+            return SETTINGS_FILE
+        if not parts or parts[0] not in WATCHED_FOLDERS:
+            return None
+        if any(p in CACHE_FOLDERS or is_editor_junk(p) for p in parts[1:]):
+            return None
+        return rel.as_posix()
+
+
+def classify_event(event_type: str, src_path: str, dest_path: str, is_directory: bool,
+                   scope: WatchScope) -> str | None:
+    """The site-relative path an event changes, or None when it changes nothing.
+
+    A move counts if either end is relevant: a folder moved in or out, or a
+    save-by-rename (write `x.md.tmp`, rename it over `x.md`)."""
+    if event_type not in KEPT_EVENTS:
+        return None  # opened, closed_no_write, attrib (touch, chmod)
+    if is_directory and event_type in ("modified", "closed"):
+        return None  # a folder's listing changed: the file events say what
+    if event_type == "moved":
+        return scope.relevant(dest_path) or scope.relevant(src_path)
+    return scope.relevant(src_path)
+
+
+# ── collecting events ────────────────────────────────────────────────────────
+
+
+class Inbox(FileSystemEventHandler):
+    """Receives watchdog events on the observer thread; keeps the relevant ones."""
+
+    def __init__(self, scope: WatchScope) -> None:
+        super().__init__()
+        self.scope = scope
+        self.changes: queue.Queue[str] = queue.Queue()
+
+    def on_any_event(self, event: FileSystemEvent) -> None:
+        try:
+            changed = classify_event(event.event_type, os.fsdecode(event.src_path),
+                                     os.fsdecode(event.dest_path or ""), event.is_directory, self.scope)
+        except Exception:  # never let the observer thread die on an odd path
+            changed = "?"
+        if changed:
+            self.changes.put(changed)
+
+    def next_burst(self, wait: float) -> list[str]:
+        """The changes of one burst: wait up to `wait` for a first change, then
+        take more until QUIET_SECONDS pass without one."""
+        try:
+            burst = [self.changes.get(timeout=wait)]
+        except queue.Empty:
+            return []
+        deadline = time.monotonic() + LONGEST_BURST
+        while time.monotonic() < deadline:
+            try:
+                burst.append(self.changes.get(timeout=QUIET_SECONDS))
+            except queue.Empty:
+                break
+        return burst
+
+
+# ── the observer, kept alive ─────────────────────────────────────────────────
+
+
+class FolderWatch:
+    """watchdog over the root (site.yaml, and the watched folders appearing or
+    going), plus content/ and templates/ recursively. Never watches the whole
+    root recursively: .git, .venv and output/ would cost thousands of watches."""
+
+    def __init__(self, scope: WatchScope, inbox: Inbox, say: Say, native=Observer) -> None:
+        self.scope, self.inbox, self.say, self.native = scope, inbox, say, native
+        self.polling = False
+        self.observer = None
+        self._watches: dict[str, tuple] = {}  # folder → (ObservedWatch, (device, inode))
+
+    def start(self) -> None:
+        factory = PollingObserver if self.polling else self.native
+        try:
+            self.observer = self._started(factory)
+        except OSError as exc:
+            if self.polling:
+                raise
+            self.say(f"mlcsite: native file watching is unavailable ({exc.strerror or exc}); "
+                     "polling for changes every second instead.")
+            self.polling = True
+            self.observer = self._started(PollingObserver)
+
+    def _started(self, factory):
+        observer = factory()
+        self._watches = {}
+        try:
+            observer.schedule(self.inbox, str(self.scope.root), recursive=False)
+            for folder in WATCHED_FOLDERS:
+                self._watch_folder(observer, folder)
+            observer.start()
+        except BaseException:
+            _stop_observer(observer)
+            raise
+        return observer
+
+    def _watch_folder(self, observer, folder: str) -> None:
+        path = self.scope.root / folder
+        identity = _identity(path)
+        if identity is not None:
+            watch = observer.schedule(self.inbox, str(path), recursive=True)
+            self._watches[folder] = (watch, identity)
+
+    def check(self) -> bool:
+        """Restart what stopped. True when watching was (re)started, so the caller
+        rebuilds to catch up with changes made meanwhile."""
+        if not _is_running(self.observer):
+            self.say("mlcsite: the file watcher stopped unexpectedly; restarted it.")
+            _stop_observer(self.observer)
+            self.start()
+            return True
+        renewed = False
+        for folder in WATCHED_FOLDERS:
+            watch, identity = self._watches.get(folder, (None, None))
+            current = _identity(self.scope.root / folder)
+            if current == identity and (watch is None or self._emitter_alive(watch)):
+                continue
+            if watch is not None:  # the folder was deleted, replaced or moved away
+                self.observer.unschedule(watch)
+                del self._watches[folder]
+            try:
+                self._watch_folder(self.observer, folder)
+            except OSError:
+                self.polling = True  # out of inotify watches: restart the whole watch polling
+                _stop_observer(self.observer)
+                self.start()
+            renewed = True
+        return renewed
+
+    def _emitter_alive(self, watch) -> bool:
+        return any(e.watch == watch and e.is_alive() for e in self.observer.emitters)
+
+    def stop(self) -> None:
+        _stop_observer(self.observer)
+
+
+def _identity(path: Path) -> tuple | None:
+    try:
+        info = path.stat()
+    except OSError:
+        return None
+    return (info.st_dev, info.st_ino) if path.is_dir() else None
+
+
+def _is_running(observer) -> bool:
+    # The inotify observer reads through a helper thread of its own (watchdog's
+    # InotifyFD); if that one dies, no event ever arrives again.
+    reader = getattr(observer, "_inotify_fd", None)
+    return observer is not None and observer.is_alive() and (reader is None or reader.is_alive())
+
+
+def _stop_observer(observer) -> None:
+    if observer is None:
+        return
+    try:
+        observer.stop()
+        if observer.is_alive():
+            observer.join(timeout=5)
+    except Exception:  # already dead: nothing to release
+        pass
+
+
+# ── the build loop ───────────────────────────────────────────────────────────
+
+
+class WatchSession:
+    """One `mlcsite watch` or `serve`: the render cache, the observer and the loop.
+    `say` prints status lines, `warn` diagnostics; `live` is the dev server's state."""
+
+    def __init__(self, options: pipeline.Options, say: Say, warn: Say, live: LiveState | None = None,
+                 native=Observer) -> None:
+        self.options, self.say, self.warn, self.live = options, say, warn, live
+        self.cache = RenderCache()
+        scope = WatchScope(options.root.resolve(), options.output_dir.resolve())
+        self.inbox = Inbox(scope)
+        self.folders = FolderWatch(scope, self.inbox, say, native)
+        self.good_builds = 0
+
+    def run(self, stop: threading.Event, ready: Callable[[], None] = lambda: None) -> None:
+        self.folders.start()  # before the first build, so no edit made during it is missed
+        try:
+            self.rebuild([])
+            ready()
+            self.say(f"Watching content/, templates/ and {SETTINGS_FILE} for changes"
+                     f"{' (polling)' if self.folders.polling else ''}. Press Ctrl-C to stop.")
+            while not stop.is_set():
+                burst = self.inbox.next_burst(wait=0.25)
+                renewed = self.folders.check()
+                if burst or renewed:
+                    self.rebuild(burst or ["the watched folders"])
+        finally:
+            self.folders.stop()
+
+    def rebuild(self, changes: list[str]) -> bool:
+        """One build; True when output/ now holds it. Never raises on bad content,
+        a failed write or a bug: the loop must keep going."""
+        started = time.perf_counter()
+        try:
+            result = pipeline.rebuild(self.options, self.cache)
+        except OSError as exc:
+            return self._failed(f"mlcsite: could not read or write {exc.filename or 'a file'}: "
+                                f"{exc.strerror or exc}.\n")
+        except Exception:
+            return self._failed("mlcsite: the generator failed; this is a bug, not your content:\n"
+                                + traceback.format_exc())
+        report = format_diagnostics(result.diagnostics, "text", self.options.root)
+        if result.diagnostics.has_errors():
+            return self._failed(report)
+        if report:
+            self.warn(report.rstrip("\n"))
+        self.good_builds += 1
+        self.say(self._summary(changes, result, time.perf_counter() - started))
+        if self.live is not None:
+            self.live.publish_build(changed=bool(result.written), base_path=result.base_path)
+        return True
+
+    def _failed(self, report: str) -> bool:
+        kept = "the last good build" if self.good_builds or self.options.output_dir.exists() else "nothing yet"
+        self.warn(f"{report.rstrip()}\nmlcsite: {_shown(self.options)} keeps {kept}; "
+                  "fix the problem and save again.")
+        if self.live is not None:
+            self.live.publish_error(report)
+        return False
+
+    def _summary(self, changes: list[str], result: pipeline.RebuildResult, seconds: float) -> str:
+        stamp = time.strftime("%H:%M:%S")
+        if not changes:
+            return f"[{stamp}] Built {result.file_count} files into {_shown(self.options)} in {seconds:.2f} s."
+        unique = sorted(set(changes))
+        what = unique[0] + (f" and {len(unique) - 1} more" if len(unique) > 1 else "")
+        return (f"[{stamp}] {what} changed: rendered {len(result.rendered)}, "
+                f"updated {len(result.written)} of {result.file_count} files in {seconds:.2f} s.")
+
+
+def _shown(options: pipeline.Options) -> str:
+    try:
+        return options.output_dir.resolve().relative_to(options.root.resolve()).as_posix() + "/"
+    except ValueError:
+        return str(options.output_dir)
+
+
+def _printer(stream) -> Say:
+    def say(text: str) -> None:
+        print(text, file=stream, flush=True)
+    return say
+
+
+@contextmanager
+def _stop_on_signals(stop: threading.Event) -> Iterator[None]:
+    """Ctrl-C and SIGTERM end the loop after the current build (so no write is
+    cut in half); a second Ctrl-C stops at once."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def handle(signum, frame) -> None:
+        if stop.is_set():
+            raise KeyboardInterrupt
+        stop.set()
+
+    previous = {number: signal.signal(number, handle) for number in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield
+    finally:
+        for number, handler in previous.items():
+            signal.signal(number, handler)
+
+
+def run_watch(options: pipeline.Options, serve: bool = False, host: str | None = None,
+              port: int | None = None) -> int:
+    """The `watch` and `serve` commands. Returns the exit code: 0 after Ctrl-C or
+    SIGTERM, 2 when the port cannot be used."""
+    say, warn = _printer(sys.stdout), _printer(sys.stderr)
+    live = server = None
+    if serve:
+        host, port = host or "127.0.0.1", 8000 if port is None else port
+        live = LiveState(base_path=_initial_base_path(options))
+        try:
+            server = start_server(host, port, options.output_dir, live)
+        except OSError as exc:
+            warn(f"mlcsite: cannot serve on {host} port {port}: {exc.strerror or exc}. "
+                 "Choose another port with --port.")
+            return 2
+    session = WatchSession(options, say, warn, live)
+    stop = threading.Event()
+    announce = (lambda: say(f"Serving {_shown(options)} at {server.url} — pages reload when you save.")) \
+        if server else (lambda: None)
+    with _stop_on_signals(stop):
+        try:
+            session.run(stop, ready=announce)
+        except KeyboardInterrupt:
+            pass
+        finally:
+            if server is not None:
+                stop_server(server)
+    say("Stopped.")
+    return 0
+
+
+def _initial_base_path(options: pipeline.Options) -> str:
+    """Until the first good build says otherwise: --base-url's path, or "/"."""
+    from urllib.parse import urlsplit
+    return (urlsplit(options.base_url).path.rstrip("/") + "/") if options.base_url else "/"
