@@ -1,22 +1,41 @@
 """The Jinja2 environment: autoescaped, strict, and fed data only.
 
 Content is never compiled as a template (`{{ 7*7 }}` in a post stays literal):
-templates live in templates/ and receive content as values.
+templates live in templates/ and receive content as values. Filters format
+values (dates, times, summaries); globals answer questions about the build
+clock (next occurrence, past or not), always through event_times so pages,
+feeds and calendars agree.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import html
+import re
+from functools import partial
 from typing import TYPE_CHECKING
 
 import jinja2
 from markupsafe import Markup
 
-from .. import urls
-from .markup import render_markdown
+from .. import event_times, urls
+from ..content.models import Event, Item
+from . import markup, structured, timefmt
+from .calendar_links import google_calendar_url, webcal_url
 
 if TYPE_CHECKING:
     from .outputs import RenderContext
+
+DEFAULT_IMAGE = "/assets/og-default.png"
+SITE_FEEDS = (  # (type, title, URL): linked from every page's <head>
+    ("application/rss+xml", "Posts (RSS)", "/feed.xml"),
+    ("application/atom+xml", "Posts (Atom)", "/atom.xml"),
+    ("application/rss+xml", "Events (RSS)", "/events/feed.xml"),
+    ("text/calendar", "All events (iCalendar)", "/calendar.ics"),
+)
+_FIRST_PARAGRAPH = re.compile(r"<p>(.*?)</p>", re.S)
+_TAG = re.compile(r"<[^>]+>")
+_PARENTHESIS = re.compile(r"\([^)]*\)")
 
 
 def make_environment(ctx: "RenderContext") -> jinja2.Environment:
@@ -28,29 +47,159 @@ def make_environment(ctx: "RenderContext") -> jinja2.Environment:
         lstrip_blocks=True,
         keep_trailing_newline=True,
     )
-    settings = ctx.site.settings
-    markdown_cache: dict[str, Markup] = ctx.cache.setdefault("markdown", {})
-
-    def markdown_filter(text: str | None) -> Markup:
-        if not text:
-            return Markup("")
-        if text not in markdown_cache:
-            markdown_cache[text] = Markup(render_markdown(text, settings.base_path))
-        return markdown_cache[text]
-
-    env.filters.update(
-        markdown=markdown_filter,
-        url=lambda url: urls.site_path(settings.base_path, url),
-        absolute=lambda url: urls.absolute(settings.base_url, url),
-        item_url=urls.item_url,
-        tag_url=urls.tag_url,
-        long_date=long_date,
-        iso=lambda value: value.isoformat(),
-    )
-    env.globals.update(site=ctx.site, settings=settings, now=ctx.now)
+    env.filters.update(_filters(ctx))
+    env.globals.update(_globals(ctx))
     return env
 
 
-def long_date(value: dt.date) -> str:
-    """"Fri 8 Mar 2024": never ambiguous, weekday always there (DESIGN)."""
-    return f"{value:%a} {value.day} {value:%b %Y}"
+def _filters(ctx: "RenderContext") -> dict:
+    settings = ctx.site.settings
+    return dict(
+        markdown=partial(render_markdown_cached, ctx),
+        markdown_toc=partial(render_markdown_toc, ctx),
+        first_paragraph=partial(first_paragraph, ctx),
+        plain=plain_text,
+        url=lambda url: urls.site_path(settings.base_path, url),
+        absolute=lambda url: urls.absolute(settings.base_url, _unescaped(url)),
+        item_url=urls.item_url,
+        tag_url=urls.tag_url,
+        long_date=timefmt.long_date,
+        iso=lambda value: value.isoformat(),
+        when=timefmt.when_text,
+        utc=timefmt.utc_stamp,
+        cadence=timefmt.cadence_text,
+        initials=initials,
+        location_text=location_text,
+    )
+
+
+def _globals(ctx: "RenderContext") -> dict:
+    settings = ctx.site.settings
+    return dict(
+        site=ctx.site, settings=settings, now=ctx.now, site_feeds=SITE_FEEDS, default_image=DEFAULT_IMAGE,
+        occurrences_of=partial(occurrences_of, ctx),
+        upcoming_of=lambda event: [o for o in occurrences_of(ctx, event) if not event_times.is_past(o, ctx.now)],
+        shown_occurrence=partial(shown_occurrence, ctx),
+        is_past=lambda occurrence: event_times.is_past(occurrence, ctx.now),
+        google_calendar_url=google_calendar_url,
+        webcal_url=lambda path: webcal_url(settings.base_url, path),
+        nav_items=partial(nav_items, ctx),
+        ld_organization=lambda: structured.organization(settings),
+        ld_person=lambda member: structured.person(member, settings),
+        ld_event=lambda event, occurrence: structured.event(event, occurrence, settings, _iso_local,
+                                                            join_url(ctx, event)),
+        ld_post=lambda post: structured.blog_posting(post, settings, describe(ctx, post)),
+        ld_project=lambda project: structured.scholarly_article(project, settings, describe(ctx, project)),
+        describe=partial(describe, ctx),
+        series_of=lambda event: ctx.site.series.get(event.series.slug) if event.series else None,
+    )
+
+
+def _unescaped(value: str) -> str:
+    """A URL that a block rendered (already escaped) back to plain text."""
+    return value.unescape() if isinstance(value, Markup) else str(value)
+
+
+def _iso_local(value: dt.datetime | dt.date) -> str:
+    return value.isoformat()
+
+
+def render_markdown_cached(ctx: "RenderContext", text: str | None) -> Markup:
+    if not text:
+        return Markup("")
+    cache: dict[str, Markup] = ctx.cache.setdefault("markdown", {})
+    if text not in cache:
+        cache[text] = Markup(markup.render_markdown(text, ctx.site.settings.base_path))
+    return cache[text]
+
+
+def render_markdown_toc(ctx: "RenderContext", text: str | None) -> tuple[Markup, Markup]:
+    """(body, table of contents). The table is empty until markup.py offers one."""
+    with_toc = getattr(markup, "render_markdown_with_toc", None)
+    if not text or with_toc is None:
+        return render_markdown_cached(ctx, text), Markup("")
+    cache: dict[str, tuple] = ctx.cache.setdefault("markdown_toc", {})
+    if text not in cache:
+        body, toc = with_toc(text, ctx.site.settings.base_path)
+        cache[text] = (Markup(body), Markup(toc or ""))
+    return cache[text]
+
+
+def first_paragraph(ctx: "RenderContext", text: str | None) -> Markup:
+    """The first paragraph of Markdown text, as inline HTML (SPEC: the default summary)."""
+    match = _FIRST_PARAGRAPH.search(str(render_markdown_cached(ctx, text)))
+    return Markup(match.group(1).strip()) if match else Markup("")
+
+
+def plain_text(value: str, limit: int = 0) -> str:
+    """HTML to one line of text, cut at a word boundary when longer than `limit`."""
+    text = " ".join(html.unescape(_TAG.sub("", str(value))).split())
+    if limit and len(text) > limit:
+        text = text[:limit].rsplit(" ", 1)[0].rstrip(",;:.") + "…"
+    return text
+
+
+def describe(ctx: "RenderContext", item: Item) -> str:
+    """A meta description: the item's own summary field, else its first paragraph."""
+    for name in ("description", "summary", "tldr"):
+        value = getattr(item, name, None)
+        if value:
+            return plain_text(first_paragraph(ctx, value) or value, 200)
+    return plain_text(first_paragraph(ctx, item.body), 200) or ctx.site.settings.description
+
+
+def initials(name: str) -> str:
+    """"Ada Lovelace" → "AL"; "王芳 (Wang Fang)" → "王" (a romanization in
+    parentheses is skipped, so the avatar shows the name's own script)."""
+    name = _PARENTHESIS.sub(" ", name) if _PARENTHESIS.sub("", name).strip() else name
+    words = [w for w in name.replace("-", " ").split() if w[:1].isalnum()]
+    if not words:
+        return "?"
+    letters = words[0][0] + (words[-1][0] if len(words) > 1 else "")
+    return letters.upper()
+
+
+def location_text(event: Event) -> str:
+    """The location in one line, for calendars and the Google link."""
+    location = event.location
+    if isinstance(location, dict):
+        return ", ".join(str(location[k]) for k in ("name", "address") if location.get(k))
+    return str(location or "")
+
+
+def join_url(ctx: "RenderContext", event: Event) -> str:
+    """Where to attend online: the event's own join link, else its series'."""
+    series = ctx.site.series.get(event.series.slug) if event.series else None
+    return event.links.get("join") or (series.join.get("url", "") if series and series.join else "")
+
+
+def occurrences_of(ctx: "RenderContext", event: Event) -> list[event_times.Occurrence]:
+    by_slug = ctx.cache.get("occurrences_by_slug")
+    if by_slug is None:
+        by_slug = {}
+        for occurrence in ctx.occurrences:
+            by_slug.setdefault(occurrence.event.slug, []).append(occurrence)
+        ctx.cache["occurrences_by_slug"] = by_slug
+    return by_slug.get(event.slug, [])
+
+
+def shown_occurrence(ctx: "RenderContext", event: Event) -> event_times.Occurrence | None:
+    """The occurrence a page shows for an event: the next one, else the last one."""
+    found = occurrences_of(ctx, event)
+    return event_times.next_occurrence(found, ctx.now) or (found[-1] if found else None)
+
+
+def nav_items(ctx: "RenderContext", page_url: str) -> list[dict]:
+    """site.yaml's nav, then pages with `menu` (by menu, then title), each once.
+    `current` is "page" on the page itself and "true" inside its section."""
+    entries = [(link["title"], link["url"]) for link in ctx.site.settings.nav]
+    menu_pages = sorted((p for p in ctx.site.pages.values() if p.menu is not None),
+                        key=lambda p: (p.menu, p.title, p.slug))
+    seen = {url for _, url in entries}
+    entries += [(p.title, urls.item_url(p)) for p in menu_pages if urls.item_url(p) not in seen]
+    items = []
+    for title, url in entries:
+        current = "page" if url == page_url else (
+            "true" if url != "/" and url.endswith("/") and page_url.startswith(url) else None)
+        items.append({"title": title, "url": url, "current": current})
+    return items

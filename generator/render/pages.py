@@ -1,51 +1,84 @@
 """The HTML pages: one Output per URL of the SPEC's table, with its inputs.
 
 Templates receive items from the graph and the build's clock; every page-level
-decision that depends on time (upcoming or past) uses event_times, so pages,
-feeds and calendars agree.
+decision that depends on time (upcoming or past, published or scheduled) is made
+here or in the environment through event_times, so pages, feeds and calendars
+agree. Choices that need the clock are made at render time by a page's `build`
+function; such a page lists CLOCK among its inputs.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
+from collections import defaultdict
 from functools import partial
-from typing import Iterable
+from typing import Callable, Iterable
 
-from ..content.models import Event, Item
+from .. import event_times
+from ..content.models import RFP, Event, Item, Post, Project
 from ..diagnostics import Location
 from ..graph import PEOPLE_FIELDS, Site
 from ..urls import SECTION_URLS, item_url, tag_url
+from .environment import occurrences_of
 from .outputs import CLOCK, SETTINGS, THEME, Output, RenderContext
 
 POSTS_PER_PAGE = 10
+HOME_EVENTS = 3
+HOME_POSTS = 3
+RFP_ORDER = {"open": 0, "taken": 1, "done": 2}
+
+Builder = Callable[[RenderContext], dict]
 
 
 def render_template(template: str, ctx: RenderContext, **context) -> bytes:
     return ctx.env.get_template(template).render(**context).encode("utf-8")
 
 
-def page(url: str, template: str, inputs: Iterable[str], origin: Location | None = None, **context) -> Output:
-    return Output(url=url, render=partial(_render_page, template, url, context),
+def page(url: str, template: str, inputs: Iterable[str], origin: Location | None = None,
+         build: Builder | None = None, **context) -> Output:
+    """A page; `build(ctx)` adds what can only be chosen at render time (the clock)."""
+    return Output(url=url, render=partial(_render_page, template, url, context, build),
                   inputs=frozenset(inputs) | {THEME, SETTINGS}, origin=origin, kind="page",
                   in_sitemap=True)
 
 
-def _render_page(template: str, url: str, context: dict, ctx: RenderContext) -> bytes:
-    return render_template(template, ctx, page_url=url, **context)
+def _render_page(template: str, url: str, context: dict, build: Builder | None, ctx: RenderContext) -> bytes:
+    extra = build(ctx) if build else {}
+    return render_template(template, ctx, page_url=url, **context, **extra)
 
 
-def depends_on(items: Iterable[Item]) -> set[str]:
-    """The sources an item's rendering reads: itself, the people it names and its series."""
+def depends_on(items: Iterable[Item], site: Site | None = None) -> set[str]:
+    """The sources an item's rendering reads: itself, the people it names and, for
+    an event, its series (which gives its badge and may give its time zone)."""
     sources: set[str] = set()
     for item in items:
         sources.add(item.source)
         for name in PEOPLE_FIELDS.get(item.kind, ()):
             sources.update(p.member.source for p in getattr(item, name) if p.member)
+        series = getattr(item, "series", None) if item.kind == "events" else None
+        if site is not None and series and series.slug in site.series:
+            sources.add(site.series[series.slug].source)
     return sources
 
 
 def _origin(item: Item) -> Location:
     return Location(item.source)
+
+
+def site_today(ctx: RenderContext) -> dt.date:
+    """Today in the site's time zone, by the build clock."""
+    return ctx.now.astimezone(event_times.zone(ctx.site.settings.timezone)).date()
+
+
+def published(posts: Iterable[Post], ctx: RenderContext) -> list[Post]:
+    """Posts dated after today (in the site's zone) wait for a later build."""
+    today = site_today(ctx)
+    return [post for post in posts if post.date <= today]
+
+
+def newest_posts(posts: Iterable[Post]) -> list[Post]:
+    return sorted(posts, key=lambda p: (p.date, p.slug), reverse=True)
 
 
 def plan_pages(site: Site) -> list[Output]:
@@ -54,87 +87,223 @@ def plan_pages(site: Site) -> list[Output]:
     outputs = [
         *_plan_home(site), *_plan_members(site), *_plan_projects(site), *_plan_events(site),
         *_plan_series(site), *_plan_posts(site), *_plan_rfps(site), *_plan_free_pages(site),
-        Output("/404.html", partial(_render_page, "404.html", "/404.html", {}),
+        Output("/404.html", partial(_render_page, "404.html", "/404.html", {}, None),
                frozenset({THEME, SETTINGS}), kind="page"),
     ]
     return [dataclasses.replace(o, inputs=o.inputs | menu_sources) for o in outputs]
 
 
-def _plan_home(site: Site) -> list[Output]:
-    everything = depends_on(site.all_items())
-    return [page("/", "home.html", everything | {CLOCK})]
+# Home ---------------------------------------------------------------------
 
+def _plan_home(site: Site) -> list[Output]:
+    everything = depends_on(site.all_items(), site)
+    return [page("/", "home.html", everything | {CLOCK}, build=_home_context)]
+
+
+def _home_context(ctx: RenderContext) -> dict:
+    site = ctx.site
+    featured = [site.projects[ref.slug] for ref in site.settings.featured_projects if ref.slug in site.projects]
+    return {
+        "upcoming": next_occurrences(ctx, site.events.values(), HOME_EVENTS),
+        "posts": published(newest_posts(site.posts.values()), ctx)[:HOME_POSTS],
+        "featured": featured,
+        "open_rfps": [r for r in rfps_in_order(site.rfps.values()) if r.status == "open"],
+    }
+
+
+def next_occurrences(ctx: RenderContext, events: Iterable[Event], limit: int | None = None) -> list:
+    """The next occurrence of each event that has one, soonest first."""
+    found = [o for o in map(partial(_next, ctx), events) if o is not None]
+    found.sort(key=lambda o: (o.start_utc(), o.event.slug))
+    return found[:limit] if limit else found
+
+
+def _next(ctx: RenderContext, event: Event):
+    return event_times.next_occurrence(occurrences_of(ctx, event), ctx.now)
+
+
+# Members ------------------------------------------------------------------
 
 def _plan_members(site: Site) -> list[Output]:
-    outputs = [page(SECTION_URLS["members"], "members.html", depends_on(site.members.values()))]
+    members = sorted(site.members.values(), key=lambda m: m.slug)
+    outputs = [page(SECTION_URLS["members"], "members.html", depends_on(members),
+                    active=[m for m in members if m.status != "alumni"],
+                    alumni=[m for m in members if m.status == "alumni"])]
     for slug, member in site.members.items():
         related = [*site.projects_by_member.get(slug, ()), *site.posts_by_member.get(slug, ()),
                    *site.talks_by_member.get(slug, ()), *site.series_by_member.get(slug, ()),
                    *site.rfps_by_member.get(slug, ())]
-        outputs.append(page(item_url(member), "member.html", depends_on([member, *related]) | {CLOCK},
-                            _origin(member), member=member))
+        outputs.append(page(item_url(member), "member.html", depends_on([member, *related], site) | {CLOCK},
+                            _origin(member), build=partial(_member_context, slug), member=member,
+                            projects=site.projects_by_member.get(slug, []),
+                            talks=site.talks_by_member.get(slug, []),
+                            organized=site.series_by_member.get(slug, []),
+                            rfps=site.rfps_by_member.get(slug, [])))
     return outputs
 
+
+def _member_context(slug: str, ctx: RenderContext) -> dict:
+    return {"posts": published(ctx.site.posts_by_member.get(slug, []), ctx)}
+
+
+# Projects -----------------------------------------------------------------
 
 def _plan_projects(site: Site) -> list[Output]:
-    outputs = [page(SECTION_URLS["projects"], "projects.html", depends_on(site.projects.values()))]
-    for project in site.projects.values():
+    projects = list(site.projects.values())
+    outputs = [page(SECTION_URLS["projects"], "projects.html", depends_on(projects),
+                    years=projects_by_year(projects), tags=tag_counts(projects))]
+    for project in projects:
         rfps = [r for r in site.rfps.values() if r.project and r.project.slug == project.slug]
         outputs.append(page(item_url(project), "project.html", depends_on([project, *rfps]), _origin(project),
-                            project=project, rfps=rfps))
+                            project=project, rfps=sorted(rfps, key=lambda r: r.slug)))
     return outputs
 
+
+def projects_by_year(projects: Iterable[Project]) -> list[tuple[str, list[Project]]]:
+    """Newest year first; projects without a year come last, under "Undated"."""
+    groups: dict[int, list[Project]] = defaultdict(list)
+    for project in projects:
+        groups[project.year or 0].append(project)
+    return [(str(year) if year else "Undated", sorted(groups[year], key=lambda p: (p.title.casefold(), p.slug)))
+            for year in sorted(groups, key=lambda y: (y == 0, -y))]
+
+
+def tag_counts(items: Iterable[Item]) -> list[tuple[str, int]]:
+    counts: dict[str, int] = defaultdict(int)
+    for item in items:
+        for tag in item.tags:
+            counts[tag] += 1
+    return sorted(counts.items(), key=lambda pair: (pair[0].casefold(), pair[0]))
+
+
+# Events and series -------------------------------------------------------
 
 def _series_sources(site: Site, event: Event) -> set[str]:
     if not event.series or event.series.slug not in site.series:
         return set()
     series = site.series[event.series.slug]
-    return depends_on([series, *site.sessions_by_series.get(series.slug, ())])
+    return depends_on([series, *site.sessions_by_series.get(series.slug, ())], site)
 
 
 def _plan_events(site: Site) -> list[Output]:
     outputs = [page(SECTION_URLS["events"], "events.html",
-                    depends_on([*site.events.values(), *site.series.values()]) | {CLOCK})]
+                    depends_on([*site.events.values(), *site.series.values()], site) | {CLOCK},
+                    build=_events_context)]
     for event in site.events.values():
-        outputs.append(page(item_url(event), "event.html", depends_on([event]) | _series_sources(site, event)
-                            | {CLOCK}, _origin(event), event=event))
+        series = site.series.get(event.series.slug) if event.series else None
+        sessions = site.sessions_by_series.get(series.slug, []) if series else []
+        position = sessions.index(event) if event in sessions else -1
+        outputs.append(page(item_url(event), "event.html",
+                            depends_on([event], site) | _series_sources(site, event) | {CLOCK},
+                            _origin(event), event=event, series=series,
+                            previous=sessions[position - 1] if position > 0 else None,
+                            next=sessions[position + 1] if 0 <= position < len(sessions) - 1 else None))
     return outputs
+
+
+def _events_context(ctx: RenderContext) -> dict:
+    """Upcoming first (a recurring event by its next date), then past by year."""
+    upcoming, past = [], []
+    for event in ctx.site.events.values():
+        found = occurrences_of(ctx, event)
+        coming = event_times.next_occurrence(found, ctx.now)
+        if coming is not None:
+            upcoming.append(coming)
+        elif found:
+            past.append(found[-1])
+    upcoming.sort(key=lambda o: (o.start_utc(), o.event.slug))
+    return {"upcoming": upcoming, "past_years": by_year(past)}
+
+
+def by_year(occurrences: Iterable) -> list[tuple[int, list]]:
+    """Newest first, grouped by the year of their local start."""
+    ordered = sorted(occurrences, key=lambda o: (o.start_utc(), o.event.slug), reverse=True)
+    groups: dict[int, list] = {}
+    for occurrence in ordered:
+        groups.setdefault(occurrence.start.year, []).append(occurrence)
+    return list(groups.items())
 
 
 def _plan_series(site: Site) -> list[Output]:
-    outputs = [page(SECTION_URLS["series"], "series_index.html",
-                    depends_on([*site.series.values(), *site.events.values()]) | {CLOCK})]
+    everything = depends_on([*site.series.values(), *site.events.values()], site)
+    outputs = [page(SECTION_URLS["series"], "series_index.html", everything | {CLOCK}, build=_series_index_context)]
     for slug, series in site.series.items():
         sessions = site.sessions_by_series.get(slug, [])
-        outputs.append(page(item_url(series), "series.html", depends_on([series, *sessions]) | {CLOCK},
-                            _origin(series), series=series, sessions=sessions))
+        outputs.append(page(item_url(series), "series.html", depends_on([series, *sessions], site) | {CLOCK},
+                            _origin(series), build=partial(_series_context, sessions), series=series))
     return outputs
 
+
+def _series_index_context(ctx: RenderContext) -> dict:
+    site = ctx.site
+    listed = sorted(site.series.values(), key=lambda s: (s.title.casefold(), s.slug))
+    return {"entries": [(s, _series_next(ctx, site.sessions_by_series.get(s.slug, []))) for s in listed]}
+
+
+def _series_next(ctx: RenderContext, sessions: list[Event]):
+    """The next session anyone can attend: cancelled ones are skipped."""
+    return next(iter(next_occurrences(ctx, [e for e in sessions if e.status != "cancelled"], 1)), None)
+
+
+def _series_context(sessions: list[Event], ctx: RenderContext) -> dict:
+    everything = sorted((o for e in sessions for o in occurrences_of(ctx, e)),
+                        key=lambda o: (o.start_utc(), o.event.slug))
+    upcoming = [o for o in everything if not event_times.is_past(o, ctx.now)]
+    past = [o for o in everything if event_times.is_past(o, ctx.now)]
+    recurring = [e for e in sessions if e.recurrence]
+    return {"next": _series_next(ctx, sessions), "upcoming": upcoming, "past_years": by_year(past),
+            "recurring": recurring}
+
+
+# Posts and tags -----------------------------------------------------------
 
 def _plan_posts(site: Site) -> list[Output]:
-    posts = sorted(site.posts.values(), key=lambda p: (p.date, p.slug), reverse=True)
-    chunks = [posts[i:i + POSTS_PER_PAGE] for i in range(0, len(posts), POSTS_PER_PAGE)] or [[]]
+    posts = newest_posts(site.posts.values())
+    # Pages are planned for every post; scheduled ones are left out when rendering.
+    page_count = max(1, -(-len(posts) // POSTS_PER_PAGE))
     all_posts = depends_on(posts)
     outputs = []
-    for number, chunk in enumerate(chunks, start=1):
-        url = SECTION_URLS["posts"] if number == 1 else f"{SECTION_URLS['posts']}page/{number}/"
-        outputs.append(page(url, "posts.html", all_posts, posts=chunk, page_number=number,
-                            page_count=len(chunks)))
+    for number in range(1, page_count + 1):
+        outputs.append(page(posts_page_url(number), "posts.html", all_posts | {CLOCK},
+                            build=partial(_posts_page_context, posts, number)))
     for post in posts:
         outputs.append(page(item_url(post), "post.html", depends_on([post]), _origin(post), post=post))
-    for tag, tagged in site.posts_by_tag.items():
+    tags = sorted(set(site.posts_by_tag) | set(site.projects_by_tag))
+    for tag in tags:
+        tagged = site.posts_by_tag.get(tag, [])
         projects = site.projects_by_tag.get(tag, [])
-        outputs.append(page(tag_url(tag), "tag.html", depends_on([*tagged, *projects]), tag=tag,
-                            posts=tagged, projects=projects))
-    for tag, projects in site.projects_by_tag.items():
-        if tag not in site.posts_by_tag:
-            outputs.append(page(tag_url(tag), "tag.html", depends_on(projects), tag=tag, posts=[],
-                                projects=projects))
+        outputs.append(page(tag_url(tag), "tag.html", depends_on([*tagged, *projects]) | {CLOCK},
+                            build=partial(_tag_context, tagged), tag=tag, projects=projects,
+                            has_feed=bool(tagged)))
     return outputs
+
+
+def posts_page_url(number: int) -> str:
+    return SECTION_URLS["posts"] if number == 1 else f"{SECTION_URLS['posts']}page/{number}/"
+
+
+def _posts_page_context(posts: list[Post], number: int, ctx: RenderContext) -> dict:
+    shown = published(posts, ctx)
+    page_count = max(1, -(-len(shown) // POSTS_PER_PAGE))
+    start = (number - 1) * POSTS_PER_PAGE
+    return {"posts": shown[start:start + POSTS_PER_PAGE], "page_number": number, "page_count": page_count,
+            "page_urls": [posts_page_url(n) for n in range(1, page_count + 1)]}
+
+
+def _tag_context(tagged: list[Post], ctx: RenderContext) -> dict:
+    return {"posts": published(tagged, ctx)}
+
+
+# RFPs and free pages ------------------------------------------------------
+
+def rfps_in_order(rfps: Iterable[RFP]) -> list[RFP]:
+    """Open first, then taken, then done; newest first within each."""
+    return sorted(rfps, key=lambda r: (RFP_ORDER.get(r.status, 9), -(r.date.toordinal() if r.date else 0), r.slug))
 
 
 def _plan_rfps(site: Site) -> list[Output]:
-    outputs = [page(SECTION_URLS["rfps"], "rfps.html", depends_on(site.rfps.values()))]
+    outputs = [page(SECTION_URLS["rfps"], "rfps.html", depends_on(site.rfps.values()),
+                    rfps=rfps_in_order(site.rfps.values()))]
     for rfp in site.rfps.values():
         project = site.projects.get(rfp.project.slug) if rfp.project else None
         outputs.append(page(item_url(rfp), "rfp.html", depends_on([rfp] + ([project] if project else [])),
