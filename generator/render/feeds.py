@@ -59,11 +59,10 @@ class FeedItem:
     updated: dt.datetime | None = None
 
 
-# ---------------------------------------------------------------- planning
-
 def plan_feeds(site: Site) -> list[Output]:
     name = site.settings.title
-    posts = list(site.posts.values())
+    # Drafts stay out even of a --drafts preview: a feed is for subscribers.
+    posts = [p for p in site.posts.values() if not p.draft]
     outputs = [
         _posts_feed(FeedSpec("/feed.xml", f"{name} — Posts", f"The latest posts from {name}.",
                              SECTION_URLS["posts"]), posts),
@@ -73,7 +72,8 @@ def plan_feeds(site: Site) -> list[Output]:
     for tag, tagged in site.posts_by_tag.items():
         page = tag_url(tag)
         outputs.append(_posts_feed(FeedSpec(page + "feed.xml", f"{name} — posts tagged {tag}",
-                                            f"Posts from {name} tagged “{tag}”.", page), tagged))
+                                            f"Posts from {name} tagged “{tag}”.", page),
+                                   [p for p in tagged if not p.draft]))
     outputs.append(_events_feed(site))
     return outputs
 
@@ -95,8 +95,6 @@ def _events_feed(site: Site) -> Output:
                     f"Talks, reading groups, research jams and meetups of {name}.", SECTION_URLS["events"])
     return Output(spec.url, partial(_render_events, spec, tuple(events)), frozenset(inputs), kind="feed")
 
-
-# ---------------------------------------------------------------- posts
 
 def _render_posts(spec: FeedSpec, posts: tuple[Post, ...], ctx: RenderContext) -> bytes:
     settings = ctx.site.settings
@@ -133,8 +131,6 @@ def _author(person: PersonRef, settings: Settings) -> tuple[str, str | None]:
         return person.display_name, absolute(settings.base_url, item_url(person.member))
     return person.display_name, person.url
 
-
-# ---------------------------------------------------------------- events
 
 def _render_events(spec: FeedSpec, events: tuple[Event, ...], ctx: RenderContext) -> bytes:
     site = ctx.site
@@ -280,8 +276,6 @@ def _repeat_end(event: Event, ctx: RenderContext) -> str:
     return f", {len(dates)} dates, the last on {_day(last)}"
 
 
-# ---------------------------------------------------------------- HTML helpers
-
 # nh3 (html5ever) writes every attribute as name="value" with `"` escaped inside
 # values, and escapes `<` in text: so a tag can be matched from `<a`/`<img` to
 # its `>` by consuming whole attributes, and a value never looks like a name.
@@ -348,8 +342,6 @@ def first_paragraph_text(sanitized_html: str) -> str:
     parser.close()
     return " ".join("".join(parser.parts).split())
 
-
-# ---------------------------------------------------------------- writing
 
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
