@@ -13,8 +13,11 @@ RFC 5545, so that calendar apps expanding our RRULEs agree with us:
   Python's `fold=0`; `localize` then shows the real wall time.
 - Every occurrence of a recurring event lasts the same exact time as the first
   (RFC 5545 §3.8.5.3, when the length is given by DTEND, as our .ics files do).
-- The event's `start` is always its first occurrence and counts towards `count`
-  (RFC 5545 §3.3.10), even if the rule alone would not produce it.
+- The event's `start` is always its first occurrence and counts towards `count`,
+  even if the rule alone would not produce it (a Thursday start for a Friday
+  rule). Clients disagree about such a DTSTART (RFC 5545 calls it undefined:
+  ical.js drops it, python's recurring_ical_events adds it), so the plan anchors
+  the rule at its first own start and lists the written start as an extra date.
 - `until` is an inclusive date: the rule may produce occurrences up to the end of
   that local day.
 - `except` with a date removes the rule's occurrence(s) on that local date; with
@@ -129,10 +132,11 @@ def occurrences(event: Event, zone_key: str, now: dt.datetime) -> list[Occurrenc
     if plan is None:
         return [Occurrence(event, localize(start, zone_key), localize(end, zone_key),
                            localize(start, zone_key), zone_key)]
+    length = end - start
     if event.all_day:
-        length = end - start
         return [Occurrence(event, s, s + length, s, zone_key) for s in expand(plan, zone_key, now)]
-    exact = as_utc(localize(end, zone_key)) - as_utc(localize(start, zone_key))
+    # The exact (not wall-clock) length of the rule's first instance, as DTEND gives it.
+    exact = as_utc(localize(plan.dtstart + length, zone_key)) - as_utc(localize(plan.dtstart, zone_key))
     result = []
     for local_start in expand(plan, zone_key, now):
         begin = localize(local_start, zone_key)
@@ -142,11 +146,11 @@ def occurrences(event: Event, zone_key: str, now: dt.datetime) -> list[Occurrenc
 
 
 def recurrence_plan(event: Event, zone_key: str) -> RecurrencePlan | None:
-    """The event's recurrence in local time, or None for a one-off event."""
+    """The event's recurrence in local time, or None for a one-off event (also
+    when the rule adds nothing to the start)."""
     recurrence = event.recurrence
     if not recurrence or not recurrence.get("rule"):
         return None
-    dtstart = event.start
     parts, rule_until, rule_count = _split_rule(recurrence["rule"])
     if "until" in recurrence or "count" in recurrence:  # the fields win over the rule text
         until, count = recurrence.get("until"), recurrence.get("count")
@@ -154,26 +158,47 @@ def recurrence_plan(event: Event, zone_key: str) -> RecurrencePlan | None:
         until, count = rule_until, rule_count
     until = _local_until(until, zone_key, event.all_day)
     rule = ";".join(parts)
-    generated = _rule(rule, dtstart, until, count)
-    excluded = set()
-    for value in recurrence.get("except", ()):
-        if isinstance(value, dt.datetime) and not event.all_day:
-            excluded.add(value)
-        else:  # a date: whatever the rule produces that day
-            excluded.update(_starts_on(generated, dtstart, _date_of(value)))
-    added = {_at_start_time(value, dtstart) for value in recurrence.get("extra", ())}
+    written = _as_datetime(event.start)
+    anchor = next(iter(_rule(rule, written, until, None)), None)
+    added = {_at_start_time(value, event.start) for value in recurrence.get("extra", ())}
+    if anchor != written:  # the start is not one of the rule's own: see the module doc
+        if anchor is None or count == 1:
+            return None
+        count = count - 1 if count else None
+        added.add(event.start)
+    dtstart = anchor if isinstance(event.start, dt.datetime) else anchor.date()
+    excluded = _excluded(recurrence.get("except", ()), _rule(rule, dtstart, until, count), event.start)
     return RecurrencePlan(rule, dtstart, until, count, tuple(sorted(excluded, key=_sort_key)),
                           tuple(sorted(added - excluded, key=_sort_key)))
 
 
+def _excluded(excepts, generated: rrule.rrule, start) -> set:
+    """A date-time removes that start; a date removes what the rule (or the
+    written start) gives on that date, so an `extra` moved within the day stays."""
+    all_day = not isinstance(start, dt.datetime)
+    excluded = set()
+    for value in excepts:
+        if isinstance(value, dt.datetime) and not all_day:
+            excluded.add(value)
+            continue
+        day = _date_of(value)
+        excluded.update(_starts_on(generated, day, all_day))
+        if _date_of(start) == day:
+            excluded.add(start)
+    return excluded
+
+
 def expand(plan: RecurrencePlan, zone_key: str, now: dt.datetime) -> list:
-    """The plan's local starts, in order: the rule (with its start first), plus
-    `added`, minus `excluded`."""
+    """The plan's local starts, in order: the rule's, plus `added`, minus `excluded`."""
     limit = None
     if plan.open_ended:
         limit = now.astimezone(zone(zone_key)).replace(tzinfo=None) + HORIZON
-    generated = _rule(plan.rule, plan.dtstart, plan.until, plan.count)
-    starts = set(_bounded(generated, plan.dtstart, plan.count, limit))
+    all_day = not isinstance(plan.dtstart, dt.datetime)
+    starts = set()
+    for value in islice(_rule(plan.rule, plan.dtstart, plan.until, plan.count), MAX_OCCURRENCES):
+        if limit is not None and value > limit:
+            break
+        starts.add(value.date() if all_day else value)
     starts.update(plan.added)  # written out by hand: never cut by the horizon
     starts.difference_update(plan.excluded)
     return sorted(starts, key=_sort_key)
@@ -185,13 +210,13 @@ def unmatched_excepts(event: Event, zone_key: str) -> list:
     if plan is None:
         return []
     generated = _rule(plan.rule, plan.dtstart, plan.until, plan.count)
-    extras = {_at_start_time(value, plan.dtstart) for value in event.recurrence.get("extra", ())}
+    written = {event.start, *(_at_start_time(v, event.start) for v in event.recurrence.get("extra", ()))}
     missing = []
     for value in event.recurrence.get("except", ()):
         if isinstance(value, dt.datetime) and not event.all_day:
-            hit = value in extras or value in _starts_on(generated, plan.dtstart, value.date())
+            hit = value in written or value in _starts_on(generated, value.date(), False)
         else:
-            hit = bool(_starts_on(generated, plan.dtstart, _date_of(value)))
+            hit = bool(_excluded([value], generated, event.start))
         if not hit:
             missing.append(value)
     return missing
@@ -235,38 +260,20 @@ def _local_until(until, zone_key: str, all_day: bool):
 
 
 def _rule(rule: str, dtstart, until, count) -> rrule.rrule:
-    start = dtstart if isinstance(dtstart, dt.datetime) else dt.datetime.combine(dtstart, dt.time())
-    parsed = rrule.rrulestr(rule, dtstart=start)
+    parsed = rrule.rrulestr(rule, dtstart=_as_datetime(dtstart))
     if until is not None:
-        last = until if isinstance(until, dt.datetime) else dt.datetime.combine(until, END_OF_DAY)
-        return parsed.replace(until=last)
+        return parsed.replace(until=until if isinstance(until, dt.datetime) else dt.datetime.combine(until, END_OF_DAY))
     return parsed.replace(count=count) if count else parsed
 
 
-def _bounded(generated: rrule.rrule, dtstart, count: int | None, limit) -> list:
-    """The rule's starts with `dtstart` always first (and counted), up to `limit`."""
-    all_day = not isinstance(dtstart, dt.datetime)
-    first = dt.datetime.combine(dtstart, dt.time()) if all_day else dtstart
-    values = [first]
-    for value in islice(generated, MAX_OCCURRENCES):
-        if limit is not None and value > limit:
-            break
-        if value != first:
-            values.append(value)
-    if count is not None:
-        values = values[:count]
-    return [v.date() for v in values] if all_day else values
+def _starts_on(generated: rrule.rrule, day: dt.date, all_day: bool) -> set:
+    """What the rule produces on one local date."""
+    found = generated.between(dt.datetime.combine(day, dt.time()), dt.datetime.combine(day, END_OF_DAY), inc=True)
+    return {v.date() for v in found} if all_day else set(found)
 
 
-def _starts_on(generated: rrule.rrule, dtstart, day: dt.date) -> set:
-    """What the rule (with its start) produces on one local date."""
-    all_day = not isinstance(dtstart, dt.datetime)
-    first = dt.datetime.combine(dtstart, dt.time()) if all_day else dtstart
-    found = set(generated.between(dt.datetime.combine(day, dt.time()), dt.datetime.combine(day, END_OF_DAY),
-                                  inc=True))
-    if first.date() == day:
-        found.add(first)
-    return {v.date() for v in found} if all_day else found
+def _as_datetime(value) -> dt.datetime:
+    return value if isinstance(value, dt.datetime) else dt.datetime.combine(value, dt.time())
 
 
 def _at_start_time(value, dtstart):

@@ -1,10 +1,268 @@
-"""iCalendar files (issue: event calendars that are right in every time zone)."""
+"""iCalendar files: /calendar.ics (every event), /series/SLUG/calendar.ics (one
+series) and /events/SLUG/event.ics (one event, for "add to calendar").
+
+Subscribers keep what a calendar gives them (SPEC), so:
+- a VEVENT's UID is `ids.calendar_uid` and is the same in all three files;
+- times carry the event's TZID, with a VTIMEZONE made from the tz database for
+  the years the calendar's events span; a recurring event is one VEVENT with an
+  RRULE (UNTIL in UTC), EXDATE and RDATE, all from `event_times.recurrence_plan`,
+  so calendar apps expand exactly what the pages show;
+- nothing comes from the wall clock. DTSTAMP and LAST-MODIFIED are the event's
+  first start (in UTC): the one date every event has, stable across builds and
+  machines, and it moves when the event is rescheduled. SEQUENCE follows the
+  status along its usual path (tentative 0 → confirmed 1 → cancelled 2), so an
+  app that imported an event accepts its confirmation or cancellation;
+- an open-ended rule's VTIMEZONE reaches the build clock's horizon, whole years,
+  so those files (and only those) also list the clock as an input.
+"""
 
 from __future__ import annotations
 
+import datetime as dt
+from functools import partial
+from typing import Iterable
+
+import icalendar
+
+from ..content.models import Event
+from ..event_times import (UTC, RecurrencePlan, as_utc, local_span, localize, occurrences, recurrence_plan,
+                           zone, zone_name)
 from ..graph import Site
-from .outputs import Output
+from ..ids import calendar_uid
+from ..urls import absolute, item_url, url_of
+from .calendar_links import event_details, location_line, markdown_text
+from .outputs import CLOCK, SETTINGS, Output, RenderContext
+
+PRODID = "-//ML Collective//mlcsite calendars//EN"
+REFRESH = dt.timedelta(hours=12)  # how often subscribed apps should fetch again
+STATUS = {"confirmed": "CONFIRMED", "tentative": "TENTATIVE", "cancelled": "CANCELLED"}
+SEQUENCE = {"tentative": 0, "confirmed": 1, "cancelled": 2}
 
 
 def plan_calendars(site: Site) -> list[Output]:
-    return []
+    outputs = [_calendar("/calendar.ics", site.events.values(), site, _render_site_calendar)]
+    for slug in site.series:
+        sessions = site.sessions_by_series.get(slug, [])
+        outputs.append(_calendar(url_of("series", slug) + "calendar.ics", sessions, site,
+                                 partial(_render_series_calendar, slug), {site.series[slug].source}))
+    for slug, event in site.events.items():
+        outputs.append(_calendar(url_of("events", slug) + "event.ics", [event], site,
+                                 partial(_render_event_calendar, slug)))
+    return outputs
+
+
+def _calendar(url: str, events: Iterable[Event], site: Site, render, extra: set[str] = frozenset()) -> Output:
+    events = list(events)
+    inputs = {SETTINGS, *extra, *_sources(events, site)}
+    if any(_open_ended(event, site) for event in events):
+        inputs.add(CLOCK)
+    return Output(url=url, render=render, inputs=frozenset(inputs), origin=None, kind="calendar")
+
+
+def _sources(events: list[Event], site: Site) -> set[str]:
+    """What a VEVENT shows: the event, its series (organizers, name, zone, join
+    link), and the member files of its speakers and organizers."""
+    sources = set()
+    for event in events:
+        sources.add(event.source)
+        people = list(event.speakers)
+        series = _series_of(event, site)
+        if series:
+            sources.add(series.source)
+            people += series.organizers
+        sources.update(p.member.source for p in people if p.member)
+    return sources
+
+
+def _open_ended(event: Event, site: Site) -> bool:
+    plan = recurrence_plan(event, zone_name(event, site))
+    return plan is not None and plan.open_ended
+
+
+def _series_of(event: Event, site: Site):
+    return site.series.get(event.series.slug) if event.series else None
+
+
+def _render_site_calendar(ctx: RenderContext) -> bytes:
+    settings = ctx.site.settings
+    return calendar_bytes(ctx, f"{settings.title} — Events", settings.description, ctx.site.events.values())
+
+
+def _render_series_calendar(slug: str, ctx: RenderContext) -> bytes:
+    series = ctx.site.series[slug]
+    about = markdown_text(series.body, ctx.site.settings.base_url).split("\n\n")[0]
+    return calendar_bytes(ctx, f"{ctx.site.settings.title} — {series.title}", about,
+                          ctx.site.sessions_by_series.get(slug, []))
+
+
+def _render_event_calendar(slug: str, ctx: RenderContext) -> bytes:
+    event = ctx.site.events[slug]
+    return calendar_bytes(ctx, f"{ctx.site.settings.title} — {event.title}", "", [event])
+
+
+def calendar_bytes(ctx: RenderContext, name: str, description: str, events: Iterable[Event]) -> bytes:
+    """One VCALENDAR: its properties, the VTIMEZONEs it needs, then the events by first start."""
+    site = ctx.site
+    calendar = icalendar.Calendar()
+    calendar.add("PRODID", PRODID)
+    calendar.add("VERSION", "2.0")
+    calendar.add("CALSCALE", "GREGORIAN")
+    calendar.add("METHOD", "PUBLISH")
+    calendar.add("NAME", name)
+    calendar.add("X-WR-CALNAME", icalendar.vText(name))
+    if description:
+        calendar.add("DESCRIPTION", description)
+        calendar.add("X-WR-CALDESC", icalendar.vText(description))
+    calendar.add("X-WR-TIMEZONE", site.settings.timezone)
+    calendar.add("REFRESH-INTERVAL", REFRESH, parameters={"VALUE": "DURATION"})
+    calendar.add("X-PUBLISHED-TTL", icalendar.vDuration(REFRESH))
+    ordered = sorted(events, key=lambda e: (_first_start_utc(e, site), e.slug))
+    for tzid, (first, last) in sorted(_zone_years(ordered, ctx).items()):
+        calendar.add_component(_vtimezone(ctx, tzid, first, last))
+    for event in ordered:
+        calendar.add_component(_vevent(ctx, event))
+    return calendar.to_ical()
+
+
+def _first_start_utc(event: Event, site: Site) -> dt.datetime:
+    return as_utc(localize(event.start, zone_name(event, site)), zone_name(event, site))
+
+
+def _zone_years(events: list[Event], ctx: RenderContext) -> dict[str, tuple[int, int]]:
+    """Per TZID used (all-day events use none), the years from the first start to
+    the last end, EXDATEs included."""
+    years: dict[str, tuple[int, int]] = {}
+    for event in events:
+        if event.all_day:
+            continue
+        tzid = zone_name(event, ctx.site)
+        plan = recurrence_plan(event, tzid)
+        found = occurrences(event, tzid, ctx.now)
+        moments = [event.start, *(plan.excluded if plan else ()), *(o.start for o in found), *(o.end for o in found)]
+        low, high = min(m.year for m in moments), max(m.year for m in moments)
+        old = years.get(tzid, (low, high))
+        years[tzid] = (min(old[0], low), max(old[1], high))
+    return years
+
+
+def _vtimezone(ctx: RenderContext, tzid: str, first_year: int, last_year: int) -> icalendar.Timezone:
+    """The zone's rules from 1 January of the first year to 1 January after the last."""
+    cache = ctx.cache.setdefault("vtimezones", {})
+    key = (tzid, first_year, last_year)
+    if key not in cache:
+        rules = icalendar.Timezone.from_tzinfo(zone(tzid), tzid, dt.date(first_year, 1, 1),
+                                               dt.date(last_year + 1, 1, 1))
+        cache[key] = _one_onset_each(rules)
+    return cache[key]
+
+
+def _one_onset_each(rules: icalendar.Timezone) -> icalendar.Timezone:
+    """icalendar lists later onsets of an observance as RDATEs. ical.js (Thunderbird,
+    Nextcloud) then skips the observance's DTSTART, and Outlook reads no RDATE in a
+    VTIMEZONE: one observance per onset is read alike by every client."""
+    single = icalendar.Timezone()
+    for name in ("TZID", "COMMENT"):
+        single.add(name, rules[name])
+    onsets = []
+    for observance in rules.subcomponents:
+        for start in [observance.DTSTART, *(value for value, _ in observance.rdates)]:
+            copy = type(observance)()
+            copy.add("DTSTART", start)
+            copy.add("TZOFFSETFROM", observance.TZOFFSETFROM)
+            copy.add("TZOFFSETTO", observance.TZOFFSETTO)
+            copy.add("TZNAME", observance["TZNAME"])
+            onsets.append(copy)
+    for observance in sorted(onsets, key=lambda o: o.DTSTART):
+        single.add_component(observance)
+    return single
+
+
+def _vevent(ctx: RenderContext, event: Event) -> icalendar.Event:
+    """The same VEVENT in every calendar that lists the event (built once per build)."""
+    cache = ctx.cache.setdefault("vevents", {})
+    if event.slug not in cache:
+        cache[event.slug] = _make_vevent(ctx.site, event)
+    return cache[event.slug]
+
+
+def _make_vevent(site: Site, event: Event) -> icalendar.Event:
+    tzid = zone_name(event, site)
+    start, end = local_span(event)
+    plan = recurrence_plan(event, tzid)
+    if plan is not None:  # the rule's anchor (see event_times); the written start is then an RDATE
+        start, end = plan.dtstart, plan.dtstart + (end - start)
+    stamp = _first_start_utc(event, site)
+    vevent = icalendar.Event()
+    vevent.add("UID", calendar_uid(event))
+    vevent.add("DTSTAMP", stamp)
+    vevent.add("LAST-MODIFIED", stamp)
+    vevent.add("SEQUENCE", SEQUENCE[event.status])
+    vevent.add("DTSTART", _written(start, tzid))
+    vevent.add("DTEND", _written(end, tzid))
+    if plan is not None:
+        _add_recurrence(vevent, plan, tzid)
+    vevent.add("SUMMARY", _summary(event))
+    vevent.add("DESCRIPTION", event_details(event, site))
+    if location_line(event):
+        vevent.add("LOCATION", location_line(event))
+    vevent.add("URL", absolute(site.settings.base_url, item_url(event)), parameters={"VALUE": "URI"})
+    vevent.add("STATUS", STATUS[event.status])
+    categories = _categories(event, site)
+    if categories:
+        vevent.add("CATEGORIES", categories)
+    vevent.add("ORGANIZER", _organizer(event, site))
+    return vevent
+
+
+def _written(value: dt.datetime | dt.date, tzid: str):
+    """As the contributor wrote it, with its zone: a time in a DST gap stays as
+    written, so the RRULE keeps its wall-clock time (RFC 5545 §3.3.5 then reads
+    it as event_times does)."""
+    return value.replace(tzinfo=zone(tzid)) if isinstance(value, dt.datetime) else value
+
+
+def _add_recurrence(vevent: icalendar.Event, plan: RecurrencePlan, tzid: str) -> None:
+    rule = icalendar.vRecur.from_ical(plan.rule)
+    if plan.count is not None:
+        rule["COUNT"] = plan.count
+    elif isinstance(plan.until, dt.datetime):  # RFC 5545: UNTIL in UTC when DTSTART has a TZID
+        rule["UNTIL"] = localize(plan.until, tzid).astimezone(UTC)
+    elif plan.until is not None:
+        rule["UNTIL"] = plan.until
+    vevent.add("RRULE", rule)
+    if plan.excluded:
+        vevent.add("EXDATE", [_written(v, tzid) for v in plan.excluded])
+    if plan.added:
+        vevent.add("RDATE", [_written(v, tzid) for v in plan.added])
+
+
+def _summary(event: Event) -> str:
+    # Some apps ignore STATUS and would show a cancelled session as if it happened.
+    if event.status == "cancelled" and not event.title.lower().startswith(("cancelled", "canceled")):
+        return f"Cancelled: {event.title}"
+    return event.title
+
+
+def _categories(event: Event, site: Site) -> list[str]:
+    series = _series_of(event, site)
+    names = [series.short or series.title] if series else []
+    return names + [tag for tag in event.tags if tag not in names]
+
+
+def _organizer(event: Event, site: Site) -> icalendar.vCalAddress:
+    """RFC 5546 wants an ORGANIZER in a published event. The series' first
+    organizer with an email address; else its first organizer with the series
+    page as address (a CAL-ADDRESS is any URI, RFC 5545 §3.3.3); else the site."""
+    settings = site.settings
+    series = _series_of(event, site)
+    people = series.organizers if series else ()
+    emailed = next((p for p in people if p.member and p.member.links.get("email")), None)
+    if emailed:
+        address, name = "mailto:" + emailed.member.links["email"], emailed.display_name
+    elif people:
+        address, name = absolute(settings.base_url, item_url(series)), people[0].display_name
+    else:
+        address, name = settings.base_url, settings.title
+    organizer = icalendar.vCalAddress(address)
+    organizer.params["CN"] = icalendar.vText(name.replace('"', "'"))  # a parameter value cannot hold '"'
+    return organizer
