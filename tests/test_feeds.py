@@ -147,7 +147,7 @@ def test_post_items_carry_authors_tags_summary_and_the_full_content(sample_build
     assert year.updated == "2021-06-21T00:00:00-07:00"
     how_to = entry_by_id(parse(sample_build / "feed.xml"), "posts/how-to-run-an-open-collab")
     content = how_to.content[0].value
-    assert "<pre><code" in content and "def start_run(config: dict" in content
+    assert "<pre" in content and "def start_run(config: dict" in re.sub(r"<[^>]+>", "", content)
     assert '<a href="https://mlcollective.org/projects/"' in content
     assert how_to.summary.startswith("Practical advice from our first few open-collab projects")
     assert how_to.author == "Дарья Соколова, Jordan Ellis"
