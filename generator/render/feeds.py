@@ -21,7 +21,7 @@ from feedgen.feed import FeedGenerator
 from lxml import etree
 
 from ..content.models import Event, PersonRef, Post
-from ..event_times import local_span, localize, occurrences, zone_name
+from ..event_times import Occurrence, local_span, localize, occurrences, zone_name
 from ..graph import Site
 from ..ids import AUTHORITY, EPOCH, tag_uri
 from ..settings import Settings
@@ -29,6 +29,7 @@ from ..urls import SECTION_URLS, absolute, item_url, tag_url
 from .markup import render_markdown, sanitize
 from .outputs import CLOCK, SETTINGS, Output, RenderContext
 from .pages import depends_on
+from .timefmt import cadence_text, long_date, utc_offset, when_text
 
 GENERATOR = "mlcsite"  # not feedgen's default, which carries its version: an upgrade must not change feeds
 # Atom requires <updated>; a feed with no items has no date of its own, so it
@@ -137,15 +138,9 @@ def _render_events(spec: FeedSpec, events: tuple[Event, ...], ctx: RenderContext
     # There is no "announced" field. Sessions are written up in the order they are
     # scheduled, so the latest start (as an instant: events have different zones)
     # is the best stand-in for the newest announcement; the slug breaks ties.
-    ordered = sorted(events, key=lambda e: (-_first_start(e, site).timestamp(), e.slug))
+    ordered = sorted(events, key=lambda e: (-_first_occurrence(e, site).start_utc().timestamp(), e.slug))
     items = [_event_item(e, ctx) for e in ordered[:site.settings.feed_items]]
     return write_feed(spec, items, site.settings)
-
-
-def _first_start(event: Event, site: Site) -> dt.datetime:
-    start, _ = local_span(event)
-    naive = start if isinstance(start, dt.datetime) else dt.datetime.combine(start, dt.time())
-    return naive.replace(tzinfo=ZoneInfo(zone_name(event, site)))
 
 
 def _event_item(event: Event, ctx: RenderContext) -> FeedItem:
@@ -210,60 +205,45 @@ def _paper_html(paper: dict) -> str:
     return _link_html(paper.get("url"), paper["title"]) + html.escape(authors)
 
 
-def _clock(moment: dt.datetime) -> str:
-    """"10:00 PST"; zones without a letter abbreviation read "UTC+08"."""
-    abbreviation = moment.tzname() or ""
-    if abbreviation[:1] in "+-":
-        abbreviation = "UTC" + abbreviation
-    return f"{moment:%H:%M} {abbreviation}"
-
-
-def _day(value: dt.date) -> str:
-    """"Fri 4 Dec 2026": the weekday always there, never ambiguous (DESIGN)."""
-    return f"{value:%a} {value.day} {value:%b %Y}"
-
-
-def _span(event: Event, site: Site) -> tuple:
-    """(start, last): aware datetimes, or dates with an inclusive last day."""
+def _first_occurrence(event: Event, site: Site) -> Occurrence:
+    """The event as first scheduled (for a recurring one, its rule's start), in its zone."""
     start, end = local_span(event)
-    if event.all_day:
-        return start, end - dt.timedelta(days=1)
     zone = zone_name(event, site)
-    return localize(start, zone), localize(end, zone)
+    return Occurrence(event, localize(start, zone), localize(end, zone), localize(start, zone))
 
 
 def _when_short(event: Event, site: Site) -> str:
-    start, last = _span(event, site)
-    when = _day(start) if event.all_day else f"{_day(start)}, {_clock(start)}"
-    if event.all_day and last != start:
-        when += f" – {_day(last)}"
-    return f"{_repeat_word(event)} from {when}" if event.recurrence else when
+    """"Fri 4 Dec 2026, 10:00 PST": short enough for a title; the page gives the rest."""
+    first = _first_occurrence(event, site)
+    if event.all_day:
+        last = first.end - dt.timedelta(days=1)
+        when = long_date(first.start) + (f" – {long_date(last)}" if last != first.start else "")
+    else:
+        abbreviation = first.start.tzname() or ""
+        zone = abbreviation if abbreviation[:1].isalpha() else utc_offset(first.start)  # "+08" reads as UTC+8
+        when = f"{long_date(first.start)}, {first.start:%H:%M} {zone}"
+    return f"{_cadence_word(event)} from {when}" if event.recurrence else when
 
 
 def _when_long(event: Event, ctx: RenderContext) -> str:
-    start, last = _span(event, ctx.site)
-    if event.all_day:
-        when = _day(start) + (f" – {_day(last)}" if last != start else "") + ", all day"
-    elif start.date() == last.date():
-        when = f"{_day(start)}, {start:%H:%M}–{_clock(last)} ({zone_name(event, ctx.site)})"
-    else:
-        when = f"{_day(start)}, {_clock(start)} – {_day(last)}, {_clock(last)} ({zone_name(event, ctx.site)})"
-    if event.recurrence:
-        when += f"; repeats {_repeat_word(event)}" + _repeat_end(event, ctx)
-    return when
+    """The same words as the event page (timefmt), plus how often it repeats."""
+    when = when_text(_first_occurrence(event, ctx.site))
+    if not event.recurrence:
+        return when
+    cadence = cadence_text(event.recurrence) or f"Repeats {_cadence_word(event)}"
+    return f"{when}; {cadence}{_repeat_end(event, ctx)}"
 
 
-_UNITS = {"DAILY": "day", "WEEKLY": "week", "MONTHLY": "month", "YEARLY": "year"}
+_CADENCE = {"DAILY": ("daily", "days"), "WEEKLY": ("weekly", "weeks"), "MONTHLY": ("monthly", "months"),
+            "YEARLY": ("yearly", "years")}
 
 
-def _repeat_word(event: Event) -> str:
+def _cadence_word(event: Event) -> str:
+    """"weekly", "every 2 weeks": a word for titles (cadence_text is too long there)."""
     rule = event.recurrence["rule"].upper()
-    freq = re.search(r"FREQ=(\w+)", rule)
-    unit = _UNITS.get(freq.group(1) if freq else "", "time")
-    interval = re.search(r"INTERVAL=(\d+)", rule)
-    if interval and int(interval.group(1)) > 1:
-        return f"every {interval.group(1)} {unit}s"
-    return {"day": "daily", "week": "weekly", "month": "monthly", "year": "yearly"}.get(unit, "")
+    freq, interval = re.search(r"FREQ=(\w+)", rule), re.search(r"INTERVAL=(\d+)", rule)
+    word, units = _CADENCE.get(freq.group(1) if freq else "", ("regularly", ""))
+    return f"every {interval.group(1)} {units}" if units and interval and int(interval.group(1)) > 1 else word
 
 
 def _repeat_end(event: Event, ctx: RenderContext) -> str:
@@ -272,8 +252,7 @@ def _repeat_end(event: Event, ctx: RenderContext) -> str:
         return ", with no end date"
     # A bounded rule expands in full whatever the clock says, so this stays stable.
     dates = occurrences(event, zone_name(event, ctx.site), ctx.now)
-    last = dates[-1].start
-    return f", {len(dates)} dates, the last on {_day(last)}"
+    return f"; {len(dates)} dates, the last on {long_date(dates[-1].start)}" if dates else ""
 
 
 # nh3 (html5ever) writes every attribute as name="value" with `"` escaped inside
