@@ -106,10 +106,17 @@ def _allowed_attributes() -> dict[str, set[str]]:
     return allowed
 
 
-def rewrite_root_url(url: str, base_path: str) -> str:
+_SCHEME_LIKE = re.compile(r"[a-z][a-z0-9+.-]*:", re.IGNORECASE)
+_IGNORED_IN_URLS = re.compile(r"[\x00-\x20\x7f]")
+
+
+def rewrite_relative_url(url: str, base_path: str) -> str | None:
     """/projects/ → /pr-42/projects/ (SPEC: every link stays under the base path).
     Protocol-relative //host (and /\\host, which browsers read the same), #anchors and
-    plain relative paths are left alone."""
+    plain relative paths are left alone. A "relative" URL that decodes to a scheme
+    (`&#106;avascript:…`) is dropped: a reader that decodes twice would run it."""
+    if _SCHEME_LIKE.match(_IGNORED_IN_URLS.sub("", html.unescape(url))):
+        return None
     if url.startswith("/") and not url.replace("\\", "/").startswith("//"):
         return base_path.rstrip("/") + url
     return url
@@ -124,7 +131,7 @@ def _cleaner(base_path: str) -> nh3.Cleaner:
         tag_attribute_values=TAG_ATTRIBUTE_VALUES,
         allowed_classes=ALLOWED_CLASSES,
         url_schemes=URL_SCHEMES,
-        url_relative=lambda url: rewrite_root_url(url, base_path),
+        url_relative=lambda url: rewrite_relative_url(url, base_path),
         link_rel=EXTERNAL_LINK_REL,
         strip_comments=True,
     )
@@ -310,7 +317,7 @@ def render_markdown_with_toc(text: str, base_path: str = "/") -> tuple[str, str]
 
 LIGHT_STYLE, LIGHT_TEXT = "default", "#000000"  # Pygments' default assumes black text
 DARK_STYLE = "github-dark"
-DARK_HIGHLIGHTED_LINE = "#2d333b"  # github-dark's own #6e7681 fails AA under its text colours
+DARK_HIGHLIGHTED_LINE = "#1c2128"  # github-dark's own #6e7681 fails AA under its text colours
 
 
 def pygments_css() -> str:
