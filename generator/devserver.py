@@ -44,7 +44,7 @@ LIVE_SCRIPT = b"""(() => {
       overlay.style.cssText = "position:fixed;inset:0;z-index:2147483647;overflow:auto;margin:0;padding:1.5rem;"
         + "background:#1b1b1f;color:#f4f4f5;font:14px/1.5 ui-monospace,Menlo,Consolas,monospace";
       const title = document.createElement("h2");
-      title.textContent = "This edit has errors \u2014 the site shows the last good build";
+      title.textContent = "This edit has errors \\u2014 the site shows the last good build";
       title.style.cssText = "font:600 18px/1.3 system-ui,sans-serif;margin:0 0 1rem;color:#ffb4a9";
       const report = document.createElement("pre");
       report.style.cssText = "white-space:pre-wrap;margin:0 0 1rem";
