@@ -67,6 +67,7 @@ def _filters(ctx: "RenderContext") -> dict:
         iso=lambda value: value.isoformat(),
         when=timefmt.when_text,
         utc=timefmt.utc_stamp,
+        zone_key=lambda occurrence: getattr(occurrence.start.tzinfo, "key", ""),
         cadence=timefmt.cadence_text,
         initials=initials,
         location_text=location_text,
@@ -114,14 +115,13 @@ def render_markdown_cached(ctx: "RenderContext", text: str | None) -> Markup:
 
 
 def render_markdown_toc(ctx: "RenderContext", text: str | None) -> tuple[Markup, Markup]:
-    """(body, table of contents). The table is empty until markup.py offers one."""
-    with_toc = getattr(markup, "render_markdown_with_toc", None)
-    if not text or with_toc is None:
-        return render_markdown_cached(ctx, text), Markup("")
+    """(body, table of contents); the table is empty for short texts (markup.py decides)."""
+    if not text:
+        return Markup(""), Markup("")
     cache: dict[str, tuple] = ctx.cache.setdefault("markdown_toc", {})
     if text not in cache:
-        body, toc = with_toc(text, ctx.site.settings.base_path)
-        cache[text] = (Markup(body), Markup(toc or ""))
+        body, toc = markup.render_markdown_with_toc(text, ctx.site.settings.base_path)
+        cache[text] = (Markup(body), Markup(toc))
     return cache[text]
 
 
