@@ -56,7 +56,7 @@ SITE_FIELDS = [
         Field("note", Text(), "One sentence."),
     ], "{title, url, note}")), "How to join, shown on the home page."),
     Field("featured_projects", ListOf(Slug("projects")), "Project slugs featured on the home page."),
-    Field("feed_items", Integer(1, 1000, "a number of items", 20), "How many posts the feeds carry (default 20)."),
+    Field("feed_items", Integer(1, 1000, "a number of items", 20), "How many items each feed carries (default 20)."),
 ]
 
 
