@@ -279,6 +279,12 @@ def test_sanitize_alone_keeps_the_old_signature_and_rewrites_under_a_base():
     assert 'href="/pr-1/x/"' in sanitize('<a href="/x/">x</a>', "/pr-1/")
 
 
+def test_content_ids_are_lowercase_so_the_theme_ids_stay_unique():
+    html = md('## Intro {#Main}\n\n<span id="Skip">x</span> [to top](#Main)')
+    assert html.one("h2")["id"] == "main" and html.one("span")["id"] == "skip"
+    assert html.one("a")["href"] == "#main"
+
+
 def test_content_cannot_borrow_the_theme_classes():
     html = md('<div class="visually-hidden button codehilite">x</div>')
     assert html.one("div").get("class") == "codehilite"

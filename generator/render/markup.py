@@ -122,12 +122,21 @@ def rewrite_relative_url(url: str, base_path: str) -> str | None:
     return url
 
 
+def lowercase_ids(element: str, attribute: str, value: str) -> str:
+    """Ids from content (and links to them) are lowercase, so they never collide with
+    the theme's capitalised ids (id="Main"), even when a contributor writes {#Main}."""
+    if attribute == "id" or (attribute == "href" and value.startswith("#")):
+        return value.lower()
+    return value
+
+
 @lru_cache(maxsize=16)
 def _cleaner(base_path: str) -> nh3.Cleaner:
     return nh3.Cleaner(
         tags=HTML_TAGS | MATHML_TAGS,
         clean_content_tags=CONTENT_DROPPED_TAGS,
         attributes=_allowed_attributes(),
+        attribute_filter=lowercase_ids,
         tag_attribute_values=TAG_ATTRIBUTE_VALUES,
         allowed_classes=ALLOWED_CLASSES,
         url_schemes=URL_SCHEMES,
@@ -170,7 +179,7 @@ class _InlineMath(InlineProcessor):
         super().__init__(pattern, md)
         self.display = display
 
-    def handleMatch(self, m: re.Match, data: str) -> tuple[str, int, int]:
+    def handleMatch(self, m: re.Match, data: str) -> tuple[str | None, int | None, int | None]:
         latex = m.group(1).strip()
         if not latex:
             return None, None, None
