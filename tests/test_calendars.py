@@ -44,6 +44,13 @@ SITE_FILES = {
         join: {url: "https://example.org/join", note: "Open to all."}
         body: A weekly reading group.
         """,
+    "content/series/jam.yaml": """
+        title: Jam
+        organizers: [{name: Grace Hopper}]
+        """,
+    "content/series/empty.yaml": """
+        title: Nothing scheduled yet
+        """,
     "content/events/weekly.md": """
         ---
         title: Weekly reading
@@ -99,6 +106,7 @@ SITE_FILES = {
     "content/events/night-hack.md": """
         ---
         title: Night hack
+        series: jam
         start: 2026-12-18 22:30
         duration: 3h
         timezone: Europe/Berlin
@@ -114,7 +122,7 @@ SITE_FILES = {
         Cancelled: the speaker is travelling.
         """,
 }
-CALENDAR_URLS = ("calendar.ics", "series/reading/calendar.ics", *(
+CALENDAR_URLS = ("calendar.ics", "series/reading/calendar.ics", "series/jam/calendar.ics", *(
     f"events/{Path(name).stem}/event.ics" for name in SITE_FILES if name.startswith("content/events/")))
 
 
@@ -208,7 +216,8 @@ def test_both_clients_expand_every_calendar_to_the_zoneinfo_instants(built):
     out, _ = built
     expected = expected_occurrences()
     series_uids = ["events-weekly@mlcollective.org", "events-cancelled-session@mlcollective.org"]
-    wanted = {"calendar.ics": list(expected), "series/reading/calendar.ics": series_uids}
+    wanted = {"calendar.ics": list(expected), "series/reading/calendar.ics": series_uids,
+              "series/jam/calendar.ics": ["events-night-hack@mlcollective.org"]}
     for url in CALENDAR_URLS:
         if url.startswith("events/"):
             wanted[url] = [f"events-{url.split('/')[1]}@mlcollective.org"]
@@ -265,8 +274,19 @@ def test_events_carry_what_a_subscriber_needs(built):
     assert "Join:" not in str(cancelled["DESCRIPTION"])
     assert str(events["events-conference@mlcollective.org"]["STATUS"]) == "TENTATIVE"
     assert str(events["events-monthly@mlcollective.org"]["LOCATION"]) == "Online (Zoom), https://example.org/zoom"
-    # RFC 5546 PUBLISH wants an organizer; without series organizers it is the site itself.
-    assert str(events["events-kolkata@mlcollective.org"]["ORGANIZER"]) == "https://example.org/"
+    # RFC 5546 PUBLISH wants an organizer: without an email address, the series page
+    # (a CAL-ADDRESS is any URI); without series organizers, the site itself.
+    hack = events["events-night-hack@mlcollective.org"]["ORGANIZER"]
+    assert (str(hack), hack.params["CN"]) == ("https://example.org/series/jam/", "Grace Hopper")
+    kolkata = events["events-kolkata@mlcollective.org"]["ORGANIZER"]
+    assert (str(kolkata), kolkata.params["CN"]) == ("https://example.org/", "Test Collective")
+
+
+def test_a_series_without_events_is_still_a_valid_calendar(built):
+    out, _ = built
+    calendar = icalendar.Calendar.from_ical((out / "series/empty/calendar.ics").read_bytes())
+    assert calendar.walk("VEVENT") == []
+    assert [str(tz["TZID"]) for tz in calendar.walk("VTIMEZONE")] == ["America/Los_Angeles"]
 
 
 def test_calendar_properties_name_the_site(built):
@@ -351,3 +371,29 @@ def test_the_sample_sites_calendars_parse_and_expand(sample_build):
     starts = [row[1] for row in town_hall]
     assert dt.datetime(2026, 7, 16, 16, 0, tzinfo=UTC) in starts  # the extra date, 09:00 PDT
     assert not any(s.date() == dt.date(2026, 7, 9) for s in starts)  # the exception
+
+
+def test_an_open_ended_rule_covers_the_horizon_and_depends_on_the_clock(make_site):
+    from generator.pipeline import Options, plan_site
+    site = make_site({"content/events/forever.md": """
+        ---
+        title: Forever weekly
+        start: 2026-01-02 10:00
+        recurrence: {rule: "FREQ=WEEKLY;BYDAY=FR"}
+        ---
+        """, "content/events/once.md": """
+        ---
+        title: Once
+        start: 2026-01-03 10:00
+        ---
+        """})
+    plan = plan_site(Options(root=site.root, now=dt.datetime(2026, 6, 1, tzinfo=UTC)))
+    inputs = {o.url: o.inputs for o in plan.outputs if o.kind == "calendar"}
+    assert "clock" in inputs["/events/forever/event.ics"] and "clock" in inputs["/calendar.ics"]
+    assert inputs["/events/once/event.ics"] == {"content/events/once.md", "site.yaml"}
+    result = site.cli("build", "--now", "2026-06-01T00:00:00Z")
+    assert result.returncode == 0, result.output
+    calendar = icalendar.Calendar.from_ical((site.output / "events/forever/event.ics").read_bytes())
+    (vtimezone,) = calendar.walk("VTIMEZONE")
+    assert str(vtimezone["COMMENT"]) == "This timezone only works from 2026-01-01 to 2029-01-01."
+    assert "UNTIL" not in calendar.walk("VEVENT")[0]["RRULE"]  # subscribers' apps repeat it for ever

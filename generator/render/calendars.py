@@ -28,7 +28,7 @@ from ..content.models import Event
 from ..event_times import (UTC, RecurrencePlan, as_utc, local_span, localize, occurrences, recurrence_plan,
                            zone, zone_name)
 from ..graph import Site
-from ..ids import calendar_uid
+from ..ids import EPOCH, calendar_uid
 from ..urls import absolute, item_url, url_of
 from .calendar_links import event_details, location_line, markdown_text
 from .outputs import CLOCK, SETTINGS, Output, RenderContext
@@ -117,7 +117,10 @@ def calendar_bytes(ctx: RenderContext, name: str, description: str, events: Iter
     calendar.add("REFRESH-INTERVAL", REFRESH, parameters={"VALUE": "DURATION"})
     calendar.add("X-PUBLISHED-TTL", icalendar.vDuration(REFRESH))
     ordered = sorted(events, key=lambda e: (_first_start_utc(e, site), e.slug))
-    for tzid, (first, last) in sorted(_zone_years(ordered, ctx).items()):
+    zones = _zone_years(ordered, ctx)
+    if not ordered:  # RFC 5545 §3.6: a calendar holds at least one component
+        zones = {site.settings.timezone: (int(EPOCH), int(EPOCH))}
+    for tzid, (first, last) in sorted(zones.items()):
         calendar.add_component(_vtimezone(ctx, tzid, first, last))
     for event in ordered:
         calendar.add_component(_vevent(ctx, event))
