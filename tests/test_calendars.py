@@ -165,7 +165,7 @@ def expected_occurrences() -> dict[str, list[tuple]]:
 @pytest.fixture(scope="module")
 def built(tmp_path_factory) -> tuple[Path, Path]:
     """The scratch site built twice, into two folders."""
-    from conftest import ScratchSite, run_mlcsite  # noqa: F401 (the same helpers as make_site)
+    from conftest import ScratchSite  # the helper behind make_site, for a module-wide site
     site = ScratchSite(tmp_path_factory.mktemp("calendars") / "site")
     for rel, text in SITE_FILES.items():
         site.write(rel, text)
