@@ -209,7 +209,7 @@ def _first_occurrence(event: Event, site: Site) -> Occurrence:
     """The event as first scheduled (for a recurring one, its rule's start), in its zone."""
     start, end = local_span(event)
     zone = zone_name(event, site)
-    return Occurrence(event, localize(start, zone), localize(end, zone), localize(start, zone))
+    return Occurrence(event, localize(start, zone), localize(end, zone), localize(start, zone), zone)
 
 
 def _when_short(event: Event, site: Site) -> str:
