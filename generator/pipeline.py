@@ -20,6 +20,7 @@ import jinja2
 from .content.discover import discover
 from .content.load import load_source
 from .diagnostics import Diagnostics, Location
+from .event_checks import check_recurrences
 from .graph import Site, build_graph
 from .incremental import InputDigests, RenderCache, ValueDigests, build_salt, fingerprint_output
 from .render.outputs import Output, RenderContext
@@ -82,6 +83,7 @@ def plan_site(options: Options) -> Plan:
         return Plan(diagnostics)
     site = build_graph(items, settings, diagnostics, broken=broken, include_drafts=options.drafts,
                        assets=found.assets, orphan_refs=orphan_refs)
+    check_recurrences(site, diagnostics)
     outputs = plan_outputs(site, options.template_dir, diagnostics)
     return Plan(diagnostics, site, outputs, build_clock(options))
 
