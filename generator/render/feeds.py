@@ -358,7 +358,9 @@ def _add_entry(feed: FeedGenerator, item: FeedItem) -> None:
     entry.id(item.id)  # also the RSS guid, with isPermaLink="false"
     entry.title(_xml_text(item.title))
     entry.link(href=item.link, rel="alternate")
-    entry.summary(_xml_text(item.summary) or _xml_text(item.title))
+    # RSS readers render <description> as HTML: the plain-text summary is escaped
+    # (and marked type="html" for Atom) so "<script>" in a post reads as text.
+    entry.summary(html.escape(_xml_text(item.summary) or _xml_text(item.title), quote=False), type="html")
     entry.content(_xml_text(item.content), type="html")
     for name, page in item.authors:
         entry.author({"name": _xml_text(name), **({"uri": page} if page else {})})
