@@ -47,7 +47,7 @@ def build(root: Path, out: Path, *args: str) -> Path:
 
 def test_member_page_lists_their_talks_projects_posts_and_series(sample_build):
     doc = page(sample_build, "/members/samuel-mensah/")
-    assert doc.xpath("//h1")[0].get("dir") == "auto"
+    assert doc.xpath("//h1/span/@dir") == ["auto"]  # isolated: an Arabic name keeps the page's alignment
     assert "/events/dlct-2026-10-30/" in hrefs(section(doc, "Talks"))
     assert "/projects/yoruba-qa/" in hrefs(section(doc, "Projects"))
     organizer = page(sample_build, "/members/mateo-fernandez/")
