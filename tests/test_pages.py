@@ -385,3 +385,27 @@ def test_posts_index_is_paginated_with_numbered_pages(tricky_build):
     assert first.xpath('//link[@rel="next"]/@href') == ["/posts/page/2/"]
     assert second.xpath('//link[@rel="prev"]/@href') == ["/posts/"]
     assert second.xpath('//nav[@class="pagination"]//a[@aria-current="page"]/text()') == ["2"]
+
+
+def test_given_the_clock_the_plan_leaves_scheduled_posts_out(tricky):
+    import datetime as dt
+
+    from generator.pipeline import Options, plan_site
+    from generator.render.pages import plan_pages
+
+    site = plan_site(Options(root=tricky.root)).site
+    before = {o.url for o in plan_pages(site, dt.datetime(2026, 11, 28, 4, tzinfo=dt.timezone.utc))}
+    after = {o.url for o in plan_pages(site, dt.datetime(2026, 11, 28, 9, tzinfo=dt.timezone.utc))}
+    assert "/posts/curly/" in before and "/posts/scheduled/" not in before
+    assert after - before == {"/posts/scheduled/"}
+
+
+def test_a_drafts_preview_marks_drafts(tricky, tmp_path):
+    tricky.write("content/posts/2026-11-01-unfinished.md", "---\ntitle: Unfinished\ndraft: true\n---\nSoon.\n")
+    try:
+        out = build(tricky.root, tmp_path / "drafts", "--drafts", "--now", "2026-11-28T04:00:00Z")
+    finally:
+        (tricky.root / "content/posts/2026-11-01-unfinished.md").unlink()
+    assert "Draft" in text(page(out, "/posts/unfinished/").xpath('//p[@class="kicker"]')[0])
+    row = [li for li in page(out, "/posts/").xpath("//main//li") if "/posts/unfinished/" in hrefs(li)]
+    assert "Draft" in text(row[0])

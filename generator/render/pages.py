@@ -66,14 +66,14 @@ def _origin(item: Item) -> Location:
     return Location(item.source)
 
 
-def site_today(ctx: RenderContext) -> dt.date:
+def site_today(site: Site, now: dt.datetime) -> dt.date:
     """Today in the site's time zone, by the build clock."""
-    return ctx.now.astimezone(event_times.zone(ctx.site.settings.timezone)).date()
+    return now.astimezone(event_times.zone(site.settings.timezone)).date()
 
 
 def published(posts: Iterable[Post], ctx: RenderContext) -> list[Post]:
     """Posts dated after today (in the site's zone) wait for a later build."""
-    today = site_today(ctx)
+    today = site_today(ctx.site, ctx.now)
     return [post for post in posts if post.date <= today]
 
 
@@ -81,12 +81,14 @@ def newest_posts(posts: Iterable[Post]) -> list[Post]:
     return sorted(posts, key=lambda p: (p.date, p.slug), reverse=True)
 
 
-def plan_pages(site: Site) -> list[Output]:
+def plan_pages(site: Site, now: dt.datetime | None = None) -> list[Output]:
+    """Every page. Given the build clock, a post dated after today gets no page
+    yet (nor a sitemap entry); without it, its page is built but listed nowhere."""
     # Every page shows the navigation, which lists the pages that set `menu`.
     menu_sources = {p.source for p in site.pages.values() if p.menu is not None}
     outputs = [
         *_plan_home(site), *_plan_members(site), *_plan_projects(site), *_plan_events(site),
-        *_plan_series(site), *_plan_posts(site), *_plan_rfps(site), *_plan_free_pages(site),
+        *_plan_series(site), *_plan_posts(site, now), *_plan_rfps(site), *_plan_free_pages(site),
         Output("/404.html", partial(_render_page, "404.html", "/404.html", {}, None),
                frozenset({THEME, SETTINGS}), kind="page"),
     ]
@@ -257,9 +259,11 @@ def _series_context(sessions: list[Event], ctx: RenderContext) -> dict:
 
 # Posts and tags -----------------------------------------------------------
 
-def _plan_posts(site: Site) -> list[Output]:
+def _plan_posts(site: Site, now: dt.datetime | None) -> list[Output]:
     posts = newest_posts(site.posts.values())
-    # Pages are planned for every post; scheduled ones are left out when rendering.
+    if now is not None:
+        posts = [post for post in posts if post.date <= site_today(site, now)]
+    # Lists choose again when rendering (a page planned without the clock).
     page_count = max(1, -(-len(posts) // POSTS_PER_PAGE))
     all_posts = depends_on(posts)
     outputs = []
