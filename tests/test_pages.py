@@ -136,6 +136,7 @@ def test_events_index_puts_upcoming_first_and_a_recurring_event_at_its_next_date
 
 def test_series_page_highlights_the_next_session_and_offers_subscriptions(sample_build):
     doc = page(sample_build, "/series/dlct/")
+    assert text(doc.xpath('//p[@class="cadence"]')[0]) == "Usually Fridays at 10:00 Los Angeles time"
     assert hrefs(doc.xpath('//div[@class="highlight"]')[0])[1] == "/events/dlct-2026-12-04/"
     upcoming = text(section(doc, "Upcoming"))
     assert "Tokenisers" in upcoming and "Chinedu Okafor" in upcoming

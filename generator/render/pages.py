@@ -20,6 +20,7 @@ from ..content.models import RFP, Event, Item, Post, Project
 from ..diagnostics import Location
 from ..graph import PEOPLE_FIELDS, Site
 from ..urls import SECTION_URLS, item_url, tag_url
+from . import timefmt
 from .environment import occurrences_of
 from .outputs import CLOCK, SETTINGS, THEME, Output, RenderContext
 
@@ -252,9 +253,10 @@ def _series_context(sessions: list[Event], ctx: RenderContext) -> dict:
                         key=lambda o: (o.start_utc(), o.event.slug))
     upcoming = [o for o in everything if not event_times.is_past(o, ctx.now)]
     past = [o for o in everything if event_times.is_past(o, ctx.now)]
-    recurring = [e for e in sessions if e.recurrence]
+    rules = [timefmt.cadence_text(e.recurrence) for e in sessions if e.recurrence]
+    cadence = [text for text in rules if text] or [timefmt.usual_slot_text([o.start for o in everything])]
     return {"next": _series_next(ctx, sessions), "upcoming": upcoming, "past_years": by_year(past),
-            "recurring": recurring}
+            "cadence": [text for text in cadence if text]}
 
 
 # Posts and tags -----------------------------------------------------------

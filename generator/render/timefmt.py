@@ -122,3 +122,21 @@ def _monthly(interval: int, days: list[str]) -> str:
     except ValueError:
         ordinal = None
     return f"{base}, on the {ordinal} {name}" if ordinal and name else ""
+
+
+def usual_slot_text(starts: list[dt.datetime]) -> str:
+    """"Usually Fridays at 10:00 Los Angeles time" when most timed sessions (at
+    least three, three in four) share a weekday and local time; else ""."""
+    timed = [s for s in starts if isinstance(s, dt.datetime)]
+    if len(timed) < 3:
+        return ""
+    slots: dict[tuple[int, str, str], int] = {}
+    for start in timed:
+        slot = (start.weekday(), start.strftime("%H:%M"), getattr(start.tzinfo, "key", "") or "")
+        slots[slot] = slots.get(slot, 0) + 1
+    (weekday, clock, key), count = max(slots.items(), key=lambda pair: (pair[1], pair[0]))
+    if count * 4 < len(timed) * 3:
+        return ""
+    day = list(DAY_NAMES.values())[weekday]
+    city = key.rsplit("/", 1)[-1].replace("_", " ")
+    return f"Usually {day}s at {clock}" + (f" {city} time" if city else "")
