@@ -291,7 +291,7 @@ def test_upcoming_and_past_follow_the_build_clock(tmp_path):
 # A scratch site for what the sample does not cover ---------------------------
 
 TRICKY = {
-    "content/members/ada.yaml": "name: Ada Lovelace\n",
+    "content/members/ada.yaml": "name: Ada Lovelace\nphoto: images/ada.png\n",
     "content/posts/2026-11-20-curly.md": """\
         ---
         title: "{{ 7*7 }} and <b>not bold</b>"
@@ -332,11 +332,17 @@ TRICKY = {
 }
 
 
+# The smallest valid PNG (1×1, transparent).
+PNG = bytes.fromhex("89504e470d0a1a0a0000000d49484452000000010000000108060000001f15c489"
+                    "0000000d49444154789c6360000002000154a24f5d0000000049454e44ae426082")
+
+
 @pytest.fixture(scope="module")
 def tricky(tmp_path_factory) -> ScratchSite:
     site = ScratchSite(tmp_path_factory.mktemp("tricky"))
     for rel, content in TRICKY.items():
         site.write(rel, content)
+    site.write_bytes("content/images/ada.png", PNG)
     return site
 
 
@@ -410,3 +416,12 @@ def test_a_drafts_preview_marks_drafts(tricky, tmp_path):
     assert "Draft" in text(page(out, "/posts/unfinished/").xpath('//p[@class="kicker"]')[0])
     row = [li for li in page(out, "/posts/").xpath("//main//li") if "/posts/unfinished/" in hrefs(li)]
     assert "Draft" in text(row[0])
+
+
+def test_a_member_photo_is_served_from_its_content_path(tricky_build):
+    doc = page(tricky_build, "/members/ada/")
+    assert doc.xpath('//header[@class="member-header"]//img/@src') == ["/images/ada.png"]
+    assert (tricky_build / "images" / "ada.png").read_bytes() == PNG
+    assert doc.xpath('//meta[@property="og:image"]/@content') == ["https://example.org/images/ada.png"]
+    listed = page(tricky_build, "/members/").xpath('//img[@class="avatar"]/@src')
+    assert listed == ["/images/ada.png"]
