@@ -183,6 +183,7 @@ def render_changed_outputs(plan: Plan, options: Options, cache: RenderCache) -> 
     (incremental.py) is the one it had when last rendered."""
     ctx = RenderContext(site=plan.site, now=plan.now, root=options.root,
                         template_dir=options.template_dir, drafts=options.drafts)
+    ctx.env.bytecode_cache = cache.templates  # before any template loads: unchanged ones are not recompiled
     inputs = InputDigests(options.root, options.template_dir, repr(plan.site.settings), plan.now)
     values, salt = ValueDigests(), build_salt(options.drafts, options.base_url, options.template_dir)
     files: dict[str, bytes] = {}
