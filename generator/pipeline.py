@@ -84,8 +84,9 @@ def plan_site(options: Options) -> Plan:
     site = build_graph(items, settings, diagnostics, broken=broken, include_drafts=options.drafts,
                        assets=found.assets, orphan_refs=orphan_refs)
     check_recurrences(site, diagnostics)
-    outputs = plan_outputs(site, options.template_dir, diagnostics)
-    return Plan(diagnostics, site, outputs, build_clock(options))
+    now = build_clock(options)
+    outputs = plan_outputs(site, options.template_dir, diagnostics, now)
+    return Plan(diagnostics, site, outputs, now)
 
 
 def render_outputs(plan: Plan, options: Options) -> dict[str, bytes]:

@@ -47,9 +47,12 @@ def _render_redirect(target: str, ctx: RenderContext) -> bytes:
 
 def plan_meta(outputs: list[Output]) -> list[Output]:
     """sitemap.xml lists every page planned so far; robots.txt points at it."""
-    pages = sorted(o.url for o in outputs if o.in_sitemap)
+    listed = [o for o in outputs if o.in_sitemap]
+    pages = sorted(o.url for o in listed)
+    # Which pages exist depends on every source those pages come from.
+    inputs = frozenset({SETTINGS}).union(*(o.inputs for o in listed))
     return [
-        Output("/sitemap.xml", partial(_render_sitemap, pages), frozenset({SETTINGS}), kind="meta"),
+        Output("/sitemap.xml", partial(_render_sitemap, pages), inputs, kind="meta"),
         Output("/robots.txt", _render_robots, frozenset({SETTINGS}), kind="meta"),
     ]
 
