@@ -96,6 +96,14 @@ class InputDigests:
         self.root, self.template_dir = root, template_dir
         self.settings_repr, self.now = settings_repr, now
         self._memo: dict[str, str] = {}
+        self._sets: dict[frozenset, str] = {}
+
+    def combined(self, tokens: frozenset[str]) -> str:
+        """One digest for a set of inputs; many outputs declare the same set
+        (every posts page: all posts), so each set is hashed once per build."""
+        if tokens not in self._sets:
+            self._sets[tokens] = _hash(*(f"{token}={self.digest(token)}" for token in sorted(tokens)))
+        return self._sets[tokens]
 
     def digest(self, token: str) -> str:
         if token not in self._memo:
@@ -185,9 +193,7 @@ def fingerprint_output(output: Output, inputs: InputDigests, values: ValueDigest
         renderer = values.of(output.render)
     except Unfingerprintable:
         return None
-    declared = sorted(output.inputs)
-    return _hash(salt, output.url, output.path, output.kind, renderer,
-                 *(f"{token}={inputs.digest(token)}" for token in declared))
+    return _hash(salt, output.url, output.path, output.kind, renderer, inputs.combined(frozenset(output.inputs)))
 
 
 def build_salt(drafts: bool, base_url: str | None, template_dir: Path) -> str:

@@ -12,6 +12,7 @@ it cannot start (inotify limits), and is restarted, loudly, if it stops.
 
 from __future__ import annotations
 
+import errno
 import os
 import queue
 import re
@@ -148,19 +149,32 @@ class FolderWatch:
         self.scope, self.inbox, self.say, self.native = scope, inbox, say, native
         self.polling = False
         self.observer = None
+        self._failing = False
         self._watches: dict[str, tuple] = {}  # folder → (ObservedWatch, (device, inode))
 
-    def start(self) -> None:
-        factory = PollingObserver if self.polling else self.native
+    def start(self) -> bool:
+        """Start watching; False (said once) when even polling cannot, e.g. while
+        the site's folder is missing: `check` keeps retrying."""
         try:
-            self.observer = self._started(factory)
+            self.observer = self._started(PollingObserver if self.polling else self.native)
         except OSError as exc:
-            if self.polling:
-                raise
+            if self.polling or not _is_a_limit(exc):
+                return self._cannot_watch(exc)
             self.say(f"mlcsite: native file watching is unavailable ({exc.strerror or exc}); "
                      "polling for changes every second instead.")
             self.polling = True
-            self.observer = self._started(PollingObserver)
+            return self.start()
+        if self._failing:
+            self.say("mlcsite: watching for changes again.")
+        self._failing = False
+        return True
+
+    def _cannot_watch(self, exc: OSError) -> bool:
+        self.observer = None
+        if not self._failing:
+            self.say(f"mlcsite: cannot watch {self.scope.root} ({exc.strerror or exc}); retrying.")
+        self._failing = True
+        return False
 
     def _started(self, factory):
         observer = factory()
@@ -186,27 +200,29 @@ class FolderWatch:
         """Restart what stopped. True when watching was (re)started, so the caller
         rebuilds to catch up with changes made meanwhile."""
         if not _is_running(self.observer):
-            self.say("mlcsite: the file watcher stopped unexpectedly; restarted it.")
-            _stop_observer(self.observer)
-            self.start()
-            return True
+            if self.observer is not None:
+                self.say("mlcsite: the file watcher stopped unexpectedly; restarting it.")
+            return self._restart()
         renewed = False
         for folder in WATCHED_FOLDERS:
             watch, identity = self._watches.get(folder, (None, None))
-            current = _identity(self.scope.root / folder)
-            if current == identity and (watch is None or self._emitter_alive(watch)):
+            if _identity(self.scope.root / folder) == identity and (watch is None or self._emitter_alive(watch)):
                 continue
             if watch is not None:  # the folder was deleted, replaced or moved away
                 self.observer.unschedule(watch)
                 del self._watches[folder]
             try:
                 self._watch_folder(self.observer, folder)
-            except OSError:
-                self.polling = True  # out of inotify watches: restart the whole watch polling
-                _stop_observer(self.observer)
-                self.start()
+            except OSError as exc:  # e.g. out of inotify watches for a big new folder
+                self.polling = self.polling or _is_a_limit(exc)
+                return self._restart()
             renewed = True
         return renewed
+
+    def _restart(self) -> bool:
+        _stop_observer(self.observer)
+        self.observer = None
+        return self.start()
 
     def _emitter_alive(self, watch) -> bool:
         return any(e.watch == watch and e.is_alive() for e in self.observer.emitters)
@@ -221,6 +237,11 @@ def _identity(path: Path) -> tuple | None:
     except OSError:
         return None
     return (info.st_dev, info.st_ino) if path.is_dir() else None
+
+
+def _is_a_limit(exc: OSError) -> bool:
+    """inotify refusing (too many watches or instances), not a missing folder."""
+    return exc.errno not in (errno.ENOENT, errno.ENOTDIR, errno.EACCES)
 
 
 def _is_running(observer) -> bool:
@@ -352,6 +373,9 @@ def run_watch(options: pipeline.Options, serve: bool = False, host: str | None =
     """The `watch` and `serve` commands. Returns the exit code: 0 after Ctrl-C or
     SIGTERM, 2 when the port cannot be used."""
     say, warn = _printer(sys.stdout), _printer(sys.stderr)
+    if not options.root.is_dir():
+        warn(f"mlcsite: there is no folder {options.root}; give the site's folder with -C.")
+        return 2
     live = server = None
     if serve:
         host, port = host or "127.0.0.1", 8000 if port is None else port

@@ -371,3 +371,9 @@ def test_watch_falls_back_to_polling_when_inotify_is_exhausted(make_site):
                    "an edit seen by the polling observer")
     finally:
         live.close()
+
+
+def test_watch_of_a_missing_folder_is_a_usage_error(tmp_path):
+    result = run_mlcsite("-C", str(tmp_path / "no-such-site"), "watch", cwd=tmp_path)
+    assert result.returncode == 2
+    assert "there is no folder" in result.stderr and "Traceback" not in result.output
