@@ -15,7 +15,6 @@ from __future__ import annotations
 import errno
 import os
 import queue
-import re
 import signal
 import sys
 import threading
@@ -31,6 +30,7 @@ from watchdog.observers import Observer
 from watchdog.observers.polling import PollingObserver
 
 from . import pipeline
+from .content.discover import is_ignored_name
 from .devserver import LiveState, start_server, stop_server
 from .incremental import RenderCache
 from .report import format_diagnostics
@@ -39,14 +39,8 @@ WATCHED_FOLDERS = ("content", "templates")
 SETTINGS_FILE = "site.yaml"
 QUIET_SECONDS = 0.1  # a burst of events (save-by-rename, git checkout) is one rebuild
 LONGEST_BURST = 2.0  # ...but a never-ending burst still rebuilds now and then
-HEALTH_SECONDS = 1.0  # how often the observer's health is checked while idle
 KEPT_EVENTS = {"created", "deleted", "modified", "moved", "closed"}
-CACHE_FOLDERS = {"__pycache__", "node_modules", ".git", ".cache", ".pytest_cache", ".mypy_cache",
-                 ".ruff_cache", ".sass-cache"}
-_JUNK = re.compile(
-    r"""(\.sw[a-px]|\.swpx|~|___jb_(tmp|old)___|\.tmp|\.bak|\.orig|\.kate-swp|\.crdownload|\.part)$  # suffixes
-        |^(\.\#.*|\#.*\#|4913|\.DS_Store|Thumbs\.db|desktop\.ini|\.goutputstream-.*|~\$.*)$  # whole names""",
-    re.VERBOSE)
+CACHE_FOLDERS = {"__pycache__", "node_modules"}  # hidden ones (.git, .cache, .pytest_cache) are junk already
 
 Say = Callable[[str], None]
 
@@ -55,9 +49,12 @@ Say = Callable[[str], None]
 
 
 def is_editor_junk(name: str) -> bool:
-    """Temp, swap, lock and backup files that editors write beside the real one,
-    and hidden files (never content: see content/discover.py)."""
-    return name.startswith(".") or bool(_JUNK.search(name))
+    """Temp, swap, lock and backup files that editors write beside the real one
+    (vim .x.swp and 4913, emacs .#x and #x#, JetBrains x___jb_tmp___, x~), and
+    hidden files such as .DS_Store. Exactly what discovery skips, plus vim's
+    .swpx: dropping an event for a file the build reads would leave the output
+    stale, so the two lists must agree (content/discover.py)."""
+    return is_ignored_name(name) or name.endswith(".swpx")
 
 
 @dataclass(frozen=True)
