@@ -92,8 +92,10 @@ class RenderCache:
 class InputDigests:
     """The digest of each input token, computed at most once per build."""
 
-    def __init__(self, root: Path, template_dir: Path, settings_repr: str, now: dt.datetime) -> None:
+    def __init__(self, root: Path, template_dir: Path, settings_repr: str, now: dt.datetime,
+                 parsed: dict[str, bytes] | None = None) -> None:
         self.root, self.template_dir = root, template_dir
+        self.parsed = parsed or {}  # the bytes the loader parsed, by source path
         self.settings_repr, self.now = settings_repr, now
         self._memo: dict[str, str] = {}
         self._sets: dict[frozenset, str] = {}
@@ -117,6 +119,8 @@ class InputDigests:
             return self._folder_digest(self.template_dir)
         if token == SETTINGS:
             return _hash(self._file_digest(self.root / SETTINGS), self.settings_repr)
+        if token in self.parsed:
+            return hashlib.blake2b(self.parsed[token], digest_size=16).hexdigest()
         return self._file_digest(self.root / token)
 
     @staticmethod

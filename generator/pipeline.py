@@ -54,6 +54,7 @@ class Plan:
     site: Site | None = None
     outputs: list[Output] = field(default_factory=list)
     now: dt.datetime | None = None
+    source_bytes: dict[str, bytes] = field(default_factory=dict)  # content sources as parsed
 
 
 def build_clock(options: Options) -> dt.datetime:
@@ -73,8 +74,12 @@ def plan_site(options: Options) -> Plan:
     settings = load_settings(root, diagnostics, options.base_url)
     found = discover(root, diagnostics)
     items, broken, orphan_refs = [], {}, []
+    source_bytes: dict[str, bytes] = {}
     for source in found.sources:
-        item = load_source(source, root / "content", diagnostics, orphan_refs)
+        # Incremental rebuilds fingerprint exactly the bytes that were parsed: a
+        # file saved again mid-build must not pair new bytes with an old render.
+        data = source_bytes[source.rel] = source.path.read_bytes()
+        item = load_source(source, root / "content", diagnostics, orphan_refs, data)
         if item is None:
             broken.setdefault(source.kind, set()).add(source.slug)
         else:
@@ -86,7 +91,7 @@ def plan_site(options: Options) -> Plan:
     check_recurrences(site, diagnostics)
     now = build_clock(options)
     outputs = plan_outputs(site, options.template_dir, diagnostics, now)
-    return Plan(diagnostics, site, outputs, now)
+    return Plan(diagnostics, site, outputs, now, source_bytes)
 
 
 def render_outputs(plan: Plan, options: Options) -> dict[str, bytes]:
@@ -185,7 +190,8 @@ def render_changed_outputs(plan: Plan, options: Options, cache: RenderCache) -> 
     ctx = RenderContext(site=plan.site, now=plan.now, root=options.root,
                         template_dir=options.template_dir, drafts=options.drafts)
     ctx.env.bytecode_cache = cache.templates  # before any template loads: unchanged ones are not recompiled
-    inputs = InputDigests(options.root, options.template_dir, repr(plan.site.settings), plan.now)
+    inputs = InputDigests(options.root, options.template_dir, repr(plan.site.settings), plan.now,
+                          plan.source_bytes)
     values, salt = ValueDigests(), build_salt(options.drafts, options.base_url, options.template_dir)
     files: dict[str, bytes] = {}
     rendered: list[str] = []

@@ -36,7 +36,7 @@ class Discovery:
 
 def is_ignored_name(name: str) -> bool:
     """Editor droppings and hidden files are never content (see also watcher)."""
-    return (name.startswith((".", "#", "~")) or name.endswith(("~", ".swp", ".swx", ".tmp", "___jb_tmp___",
+    return (name.startswith((".", "#", "~")) or name.endswith(("~", ".swp", ".swx", ".swpx", ".tmp", "___jb_tmp___",
                                                                  "___jb_old___"))
             or name == "4913")
 

@@ -13,9 +13,9 @@ from .schemas import MODELS, RULES, SCHEMAS, check_slug
 from .yaml_source import Document, YamlProblem, parse_yaml
 
 
-def read_text(path: Path, rel: str, diagnostics: Diagnostics) -> str | None:
+def read_text(path: Path, rel: str, diagnostics: Diagnostics, data: bytes | None = None) -> str | None:
     """The file as text: UTF-8, a BOM dropped, CRLF and CR made LF."""
-    data = path.read_bytes()
+    data = path.read_bytes() if data is None else data
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -44,14 +44,14 @@ def split_front_matter(text: str, rel: str, diagnostics: Diagnostics) -> tuple[s
 
 
 def load_source(source: Source, content_dir: Path, diagnostics: Diagnostics,
-                orphan_refs: list[Ref] | None = None) -> models.Item | None:
+                orphan_refs: list[Ref] | None = None, data: bytes | None = None) -> models.Item | None:
     """The model of one source, or None when it has errors (all of them reported).
     The references of a file that failed are appended to `orphan_refs`, so the
     graph still reports an unknown slug in it: every problem, not the first."""
     slug_problem = check_slug_path(source)
     if slug_problem:
         diagnostics.error(Location(source.rel), *slug_problem)
-    text = read_text(source.path, source.rel, diagnostics)
+    text = read_text(source.path, source.rel, diagnostics, data)
     if text is None:
         return None
     if source.path.suffix == ".md":

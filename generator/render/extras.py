@@ -7,6 +7,7 @@ from functools import partial
 from pathlib import Path
 from xml.sax.saxutils import escape
 
+from ..content.discover import is_ignored_name
 from ..diagnostics import Location
 from ..graph import Site
 from ..urls import absolute, item_url, site_path
@@ -25,7 +26,8 @@ def plan_assets(site: Site, template_dir: Path) -> list[Output]:
                for path, rel in site.assets]
     static = template_dir / STATIC_DIR
     if static.is_dir():
-        for path in sorted(p for p in static.rglob("*") if p.is_file()):
+        # Editor droppings (.DS_Store, x~) are never published: watch ignores them too.
+        for path in sorted(p for p in static.rglob("*") if p.is_file() and not is_ignored_name(p.name)):
             rel = path.relative_to(static).as_posix()
             outputs.append(Output(f"/assets/{rel}", partial(_read, path), frozenset({THEME}), kind="asset"))
     return outputs
