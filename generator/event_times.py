@@ -93,7 +93,7 @@ def zone_name(event: Event, site: Site) -> str:
     """SPEC: the event's timezone, else its series', else site.yaml's."""
     if event.timezone:
         return event.timezone
-    series = site.series.get(event.series.slug) if event.series else None
+    series = site.series_of(event)
     if series and series.timezone:
         return series.timezone
     return site.settings.timezone

@@ -41,6 +41,16 @@ class Site:
     posts_by_tag: dict[str, list[Post]] = field(default_factory=dict)
     projects_by_tag: dict[str, list[Project]] = field(default_factory=dict)
 
+    def series_of(self, event: Event) -> Series | None:
+        return self.series.get(event.series.slug) if event.series else None
+
+    def join_of(self, event: Event) -> dict:
+        """How to attend: the event's own join link, else its series' {url, note}."""
+        if event.links.get("join"):
+            return {"url": event.links["join"]}
+        series = self.series_of(event)
+        return dict(series.join) if series and series.join else {}
+
     def kind(self, name: str) -> dict[str, Item]:
         return getattr(self, name)
 
@@ -118,7 +128,7 @@ class _Resolver:
 def _check_numbers(site: Site, diagnostics: Diagnostics) -> None:
     seen: dict[tuple[str, int], Event] = {}
     for event in site.events.values():
-        series = site.series.get(event.series.slug) if event.series else None
+        series = site.series_of(event)
         where = Location(event.source)
         if series and series.numbered and event.number is None:
             diagnostics.error(where, f'"{series.title}" is numbered, but this session has no number.',

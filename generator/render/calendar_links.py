@@ -47,7 +47,6 @@ def event_details(event: Event, site: Site) -> str:
     its links and its page (Google Calendar shows no URL property, so the page
     is written out)."""
     base_url = site.settings.base_url
-    series = site.series.get(event.series.slug) if event.series else None
     blocks = []
     if event.status == "cancelled":
         blocks.append("This event is cancelled.")
@@ -58,10 +57,9 @@ def event_details(event: Event, site: Site) -> str:
         blocks.append(f"{label}: " + "; ".join(_person_text(p) for p in event.speakers))
     if event.papers:
         blocks.append("Papers:\n" + "\n".join(_paper_text(p) for p in event.papers))
-    join = event.links.get("join") or (series.join.get("url") if series and series.join else None)
+    join = site.join_of(event)
     if join and event.status != "cancelled":
-        note = series.join.get("note") if series and series.join and not event.links.get("join") else None
-        blocks.append(f"Join: {join}" + (f"\n{note}" if note else ""))
+        blocks.append(f"Join: {join['url']}" + (f"\n{join['note']}" if join.get("note") else ""))
     body = markdown_text(event.body, base_url)
     if body:
         blocks.append(body)

@@ -66,7 +66,7 @@ def _sources(events: list[Event], site: Site) -> set[str]:
     for event in events:
         sources.add(event.source)
         people = list(event.speakers)
-        series = _series_of(event, site)
+        series = site.series_of(event)
         if series:
             sources.add(series.source)
             people += series.organizers
@@ -77,10 +77,6 @@ def _sources(events: list[Event], site: Site) -> set[str]:
 def _open_ended(event: Event, site: Site) -> bool:
     plan = recurrence_plan(event, zone_name(event, site))
     return plan is not None and plan.open_ended
-
-
-def _series_of(event: Event, site: Site):
-    return site.series.get(event.series.slug) if event.series else None
 
 
 def _render_site_calendar(ctx: RenderContext) -> bytes:
@@ -247,7 +243,7 @@ def _summary(event: Event) -> str:
 
 
 def _categories(event: Event, site: Site) -> list[str]:
-    series = _series_of(event, site)
+    series = site.series_of(event)
     names = [series.short or series.title] if series else []
     return names + [tag for tag in event.tags if tag not in names]
 
@@ -257,7 +253,7 @@ def _organizer(event: Event, site: Site) -> icalendar.vCalAddress:
     organizer with an email address; else its first organizer with the series
     page as address (a CAL-ADDRESS is any URI, RFC 5545 §3.3.3); else the site."""
     settings = site.settings
-    series = _series_of(event, site)
+    series = site.series_of(event)
     people = series.organizers if series else ()
     emailed = next((p for p in people if p.member and p.member.links.get("email")), None)
     if emailed:

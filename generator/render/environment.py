@@ -88,11 +88,12 @@ def _globals(ctx: "RenderContext") -> dict:
         ld_organization=lambda: structured.organization(settings),
         ld_person=lambda member: structured.person(member, settings),
         ld_event=lambda event, occurrence: structured.event(event, occurrence, settings, _iso_local,
-                                                            join_url(ctx, event)),
+                                                            ctx.site.join_of(event).get("url", "")),
         ld_post=lambda post: structured.blog_posting(post, settings, describe(ctx, post)),
         ld_project=lambda project: structured.scholarly_article(project, settings, describe(ctx, project)),
         describe=partial(describe, ctx),
-        series_of=lambda event: ctx.site.series.get(event.series.slug) if event.series else None,
+        series_of=ctx.site.series_of,
+        join_of=ctx.site.join_of,
     )
 
 
@@ -165,12 +166,6 @@ def location_text(event: Event) -> str:
     if isinstance(location, dict):
         return ", ".join(str(location[k]) for k in ("name", "address") if location.get(k))
     return str(location or "")
-
-
-def join_url(ctx: "RenderContext", event: Event) -> str:
-    """Where to attend online: the event's own join link, else its series'."""
-    series = ctx.site.series.get(event.series.slug) if event.series else None
-    return event.links.get("join") or (series.join.get("url", "") if series and series.join else "")
 
 
 def occurrences_of(ctx: "RenderContext", event: Event) -> list[event_times.Occurrence]:

@@ -161,14 +161,15 @@ def _event_item(event: Event, ctx: RenderContext) -> FeedItem:
 def _event_details(event: Event, ctx: RenderContext) -> str:
     settings = ctx.site.settings
     rows = [("When", html.escape(_when_long(event, ctx)))]
-    series = ctx.site.series.get(event.series.slug) if event.series else None
+    series = ctx.site.series_of(event)
+    join = ctx.site.join_of(event)
     if series:
         rows.append(("Series", _link_html(absolute(settings.base_url, item_url(series)), series.title)))
     if event.location:
         rows.append(("Where", _location_html(event.location)))
-    if series and series.join.get("url") and not event.links.get("join"):
-        note = f" — {series.join['note']}" if series.join.get("note") else ""
-        rows.append(("Join", _link_html(series.join["url"], series.join["url"]) + html.escape(note)))
+    if join:
+        note = f" — {join['note']}" if join.get("note") else ""
+        rows.append(("Join", _link_html(join["url"], join["url"]) + html.escape(note)))
     if event.speakers:
         rows.append(("Speakers", ", ".join(_person_html(p, settings) for p in event.speakers)))
     if event.status != "confirmed":
@@ -177,8 +178,9 @@ def _event_details(event: Event, ctx: RenderContext) -> str:
     if event.papers:
         papers = "".join(f"<li>{_paper_html(p)}</li>" for p in event.papers)
         parts.append(f"<p><strong>Papers:</strong></p>\n<ul>{papers}</ul>")
-    if event.links:
-        links = ", ".join(_link_html(url, name.capitalize()) for name, url in event.links.items())
+    shown_links = {name: url for name, url in event.links.items() if name != "join"}  # "Join" is above
+    if shown_links:
+        links = ", ".join(_link_html(url, name.capitalize()) for name, url in shown_links.items())
         parts.append(f"<p><strong>Links:</strong> {links}</p>")
     return "\n".join(parts)
 

@@ -193,7 +193,7 @@ def _plan_events(site: Site) -> list[Output]:
                     depends_on([*site.events.values(), *site.series.values()], site) | {CLOCK},
                     build=_events_context)]
     for event in site.events.values():
-        series = site.series.get(event.series.slug) if event.series else None
+        series = site.series_of(event)
         sessions = site.sessions_by_series.get(series.slug, []) if series else []
         position = sessions.index(event) if event in sessions else -1
         outputs.append(page(item_url(event), "event.html",
