@@ -10,7 +10,6 @@ feeds and calendars agree.
 from __future__ import annotations
 
 import datetime as dt
-import html
 import re
 from functools import partial
 from typing import TYPE_CHECKING
@@ -21,7 +20,7 @@ from markupsafe import Markup
 from .. import event_times, urls
 from ..content.models import Event, Item
 from . import markup, structured, timefmt
-from .calendar_links import google_calendar_url, webcal_url
+from .calendar_links import google_calendar_url, location_line, webcal_url
 
 if TYPE_CHECKING:
     from .outputs import RenderContext
@@ -33,8 +32,6 @@ SITE_FEEDS = (  # (type, title, URL): linked from every page's <head>
     ("application/rss+xml", "Events (RSS)", "/events/feed.xml"),
     ("text/calendar", "All events (iCalendar)", "/calendar.ics"),
 )
-_FIRST_PARAGRAPH = re.compile(r"<p>(.*?)</p>", re.S)
-_TAG = re.compile(r"<[^>]+>")
 _PARENTHESIS = re.compile(r"\([^)]*\)")
 
 
@@ -58,7 +55,6 @@ def _filters(ctx: "RenderContext") -> dict:
         markdown=partial(render_markdown_cached, ctx),
         markdown_toc=partial(render_markdown_toc, ctx),
         first_paragraph=partial(first_paragraph, ctx),
-        plain=plain_text,
         url=lambda url: urls.site_path(settings.base_path, url),
         absolute=lambda url: urls.absolute(settings.base_url, _unescaped(url)),
         item_url=urls.item_url,
@@ -70,7 +66,7 @@ def _filters(ctx: "RenderContext") -> dict:
         zone_key=lambda occurrence: getattr(occurrence.start.tzinfo, "key", ""),
         cadence=timefmt.cadence_text,
         initials=initials,
-        location_text=location_text,
+        location_line=location_line,
     )
 
 
@@ -126,16 +122,16 @@ def render_markdown_toc(ctx: "RenderContext", text: str | None) -> tuple[Markup,
     return cache[text]
 
 
-def first_paragraph(ctx: "RenderContext", text: str | None) -> Markup:
-    """The first paragraph of Markdown text, as inline HTML (SPEC: the default summary)."""
-    match = _FIRST_PARAGRAPH.search(str(render_markdown_cached(ctx, text)))
-    return Markup(match.group(1).strip()) if match else Markup("")
+def first_paragraph(ctx: "RenderContext", text: str | None) -> str:
+    """The first paragraph of Markdown text, as plain text (SPEC: the default
+    summary): the same words the feeds use."""
+    return markup.first_paragraph_text(str(render_markdown_cached(ctx, text)))
 
 
-def plain_text(value: str, limit: int = 0) -> str:
-    """HTML to one line of text, cut at a word boundary when longer than `limit`."""
-    text = " ".join(html.unescape(_TAG.sub("", str(value))).split())
-    if limit and len(text) > limit:
+def shorten(text: str, limit: int) -> str:
+    """One line of text, cut at a word boundary when longer than `limit`."""
+    text = " ".join(str(text).split())
+    if len(text) > limit:
         text = text[:limit].rsplit(" ", 1)[0].rstrip(",;:.") + "…"
     return text
 
@@ -145,8 +141,8 @@ def describe(ctx: "RenderContext", item: Item) -> str:
     for name in ("description", "summary", "tldr"):
         value = getattr(item, name, None)
         if value:
-            return plain_text(first_paragraph(ctx, value) or value, 200)
-    return plain_text(first_paragraph(ctx, item.body), 200) or ctx.site.settings.description
+            return shorten(first_paragraph(ctx, value) or value, 200)
+    return shorten(first_paragraph(ctx, item.body), 200) or ctx.site.settings.description
 
 
 def initials(name: str) -> str:
@@ -158,14 +154,6 @@ def initials(name: str) -> str:
         return "?"
     letters = words[0][0] + (words[-1][0] if len(words) > 1 else "")
     return letters.upper()
-
-
-def location_text(event: Event) -> str:
-    """The location in one line, for calendars and the Google link."""
-    location = event.location
-    if isinstance(location, dict):
-        return ", ".join(str(location[k]) for k in ("name", "address") if location.get(k))
-    return str(location or "")
 
 
 def occurrences_of(ctx: "RenderContext", event: Event) -> list[event_times.Occurrence]:

@@ -13,7 +13,6 @@ import html
 import re
 from dataclasses import dataclass
 from functools import partial
-from html.parser import HTMLParser
 from urllib.parse import urljoin, urlsplit
 from zoneinfo import ZoneInfo
 
@@ -26,7 +25,7 @@ from ..graph import Site
 from ..ids import AUTHORITY, EPOCH, tag_uri
 from ..settings import Settings
 from ..urls import SECTION_URLS, absolute, item_url, tag_url
-from .markup import render_markdown, sanitize
+from .markup import first_paragraph_text, render_markdown, sanitize
 from .outputs import CLOCK, SETTINGS, Output, RenderContext
 from .pages import depends_on
 from .timefmt import cadence_text, long_date, utc_offset, when_text
@@ -287,41 +286,6 @@ def _absolute_url(escaped_value: str, page_url: str) -> str:
     if urlsplit(url).scheme:  # https:, mailto: … already absolute
         return escaped_value
     return html.escape(urljoin(page_url, url), quote=True)
-
-
-class _FirstParagraph(HTMLParser):
-    """Collects the text of the first <p>, leaving out footnote markers."""
-
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.depth, self.skip, self.done, self.parts = 0, 0, False, []
-
-    def handle_starttag(self, tag: str, attrs: list) -> None:
-        if self.done:
-            return
-        if tag == "p":
-            self.depth += 1
-        elif self.skip or "footnote-ref" in (dict(attrs).get("class") or ""):
-            self.skip += 1
-
-    def handle_endtag(self, tag: str) -> None:
-        if tag == "p" and self.depth:
-            self.depth -= 1
-            self.done = self.done or (self.depth == 0 and bool("".join(self.parts).strip()))
-        elif self.skip:
-            self.skip -= 1
-
-    def handle_data(self, data: str) -> None:
-        if self.depth and not self.skip and not self.done:
-            self.parts.append(data)
-
-
-def first_paragraph_text(sanitized_html: str) -> str:
-    """The first paragraph as plain text: the summary when a post gives none."""
-    parser = _FirstParagraph()
-    parser.feed(sanitized_html)
-    parser.close()
-    return " ".join("".join(parser.parts).split())
 
 
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import html
 import re
+from html.parser import HTMLParser
 import threading
 import unicodedata
 from functools import lru_cache
@@ -330,6 +331,41 @@ DARK_HIGHLIGHTED_LINE = "#1c2128"  # github-dark's own #6e7681 fails AA under it
 
 
 CODE_BOX = ".codehilite pre"  # the box the theme draws: colours and their background travel together
+
+
+class _FirstParagraph(HTMLParser):
+    """Collects the text of the first <p>, leaving out footnote markers."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.depth, self.skip, self.done, self.parts = 0, 0, False, []
+
+    def handle_starttag(self, tag: str, attrs: list) -> None:
+        if self.done:
+            return
+        if tag == "p":
+            self.depth += 1
+        elif self.skip or "footnote-ref" in (dict(attrs).get("class") or ""):
+            self.skip += 1
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "p" and self.depth:
+            self.depth -= 1
+            self.done = self.done or (self.depth == 0 and bool("".join(self.parts).strip()))
+        elif self.skip:
+            self.skip -= 1
+
+    def handle_data(self, data: str) -> None:
+        if self.depth and not self.skip and not self.done:
+            self.parts.append(data)
+
+
+def first_paragraph_text(sanitized_html: str) -> str:
+    """The first paragraph as plain text: the summary when a post gives none."""
+    parser = _FirstParagraph()
+    parser.feed(sanitized_html)
+    parser.close()
+    return " ".join("".join(parser.parts).split())
 
 
 def pygments_css() -> str:
