@@ -15,7 +15,8 @@ import pytest
 from lxml import etree
 
 from conftest import REPO, SAMPLE_NOW
-from generator.render.feeds import absolutize_links, first_paragraph_text
+from generator.render.feeds import absolutize_links
+from generator.render.markup import first_paragraph_text
 from generator.urls import output_path, tag_slug
 from update_goldens import FEED_GOLDENS, GOLDEN, REFRESH_COMMAND
 import update_goldens
