@@ -125,13 +125,19 @@ def as_utc(value: dt.datetime | dt.date, zone_key: str = "UTC") -> dt.datetime:
     return value.astimezone(UTC)
 
 
+def first_occurrence(event: Event, zone_key: str) -> Occurrence:
+    """The event as written: its `start` (for a recurring event, the first
+    session), in its zone. Needs no clock."""
+    start, end = local_span(event)
+    return Occurrence(event, localize(start, zone_key), localize(end, zone_key), localize(start, zone_key), zone_key)
+
+
 def occurrences(event: Event, zone_key: str, now: dt.datetime) -> list[Occurrence]:
     """Every occurrence of the event, in order; open-ended rules stop at now + HORIZON."""
     start, end = local_span(event)
     plan = recurrence_plan(event, zone_key)
     if plan is None:
-        return [Occurrence(event, localize(start, zone_key), localize(end, zone_key),
-                           localize(start, zone_key), zone_key)]
+        return [first_occurrence(event, zone_key)]
     length = end - start
     if event.all_day:
         return [Occurrence(event, s, s + length, s, zone_key) for s in expand(plan, zone_key, now)]

@@ -25,7 +25,7 @@ from typing import Iterable
 import icalendar
 
 from ..content.models import Event
-from ..event_times import (UTC, RecurrencePlan, as_utc, local_span, localize, occurrences, recurrence_plan,
+from ..event_times import (UTC, RecurrencePlan, first_occurrence, local_span, localize, occurrences, recurrence_plan,
                            zone, zone_name)
 from ..graph import Site
 from ..ids import EPOCH, calendar_uid
@@ -124,7 +124,7 @@ def calendar_bytes(ctx: RenderContext, name: str, description: str, events: Iter
 
 
 def _first_start_utc(event: Event, site: Site) -> dt.datetime:
-    return as_utc(localize(event.start, zone_name(event, site)), zone_name(event, site))
+    return first_occurrence(event, zone_name(event, site)).start_utc()
 
 
 def _zone_years(events: list[Event], ctx: RenderContext) -> dict[str, tuple[int, int]]:

@@ -20,14 +20,14 @@ from feedgen.feed import FeedGenerator
 from lxml import etree
 
 from ..content.models import Event, PersonRef, Post
-from ..event_times import Occurrence, local_span, localize, occurrences, zone_name
+from ..event_times import Occurrence, first_occurrence, occurrences, zone_name
 from ..graph import Site
 from ..ids import AUTHORITY, EPOCH, tag_uri
 from ..settings import Settings
 from ..urls import SECTION_URLS, absolute, item_url, tag_url
 from .markup import first_paragraph_text, render_markdown, sanitize
 from .outputs import CLOCK, SETTINGS, Output, RenderContext
-from .pages import depends_on
+from .pages import depends_on, newest_posts, published
 from .timefmt import cadence_text, long_date, utc_offset, when_text
 
 GENERATOR = "mlcsite"  # not feedgen's default, which carries its version: an upgrade must not change feeds
@@ -98,9 +98,8 @@ def _events_feed(site: Site) -> Output:
 
 def _render_posts(spec: FeedSpec, posts: tuple[Post, ...], ctx: RenderContext) -> bytes:
     settings = ctx.site.settings
-    # A post dated in the future appears on its day in the site's zone (SPEC: decided at build time).
-    today = ctx.now.astimezone(ZoneInfo(settings.timezone)).date()
-    shown = sorted((p for p in posts if p.date <= today), key=lambda p: (-p.date.toordinal(), p.slug))
+    # A post dated in the future appears on its day in the site's zone, as on the pages.
+    shown = newest_posts(published(posts, ctx))
     cache = ctx.cache.setdefault("feed_items", {})
     items = []
     for post in shown[:settings.feed_items]:
@@ -207,10 +206,7 @@ def _paper_html(paper: dict) -> str:
 
 
 def _first_occurrence(event: Event, site: Site) -> Occurrence:
-    """The event as first scheduled (for a recurring one, its rule's start), in its zone."""
-    start, end = local_span(event)
-    zone = zone_name(event, site)
-    return Occurrence(event, localize(start, zone), localize(end, zone), localize(start, zone), zone)
+    return first_occurrence(event, zone_name(event, site))
 
 
 def _when_short(event: Event, site: Site) -> str:

@@ -79,7 +79,8 @@ def published(posts: Iterable[Post], ctx: RenderContext) -> list[Post]:
 
 
 def newest_posts(posts: Iterable[Post]) -> list[Post]:
-    return sorted(posts, key=lambda p: (p.date, p.slug), reverse=True)
+    """Newest first; posts of the same day by slug (pages and feeds alike)."""
+    return sorted(posts, key=lambda p: (-p.date.toordinal(), p.slug))
 
 
 def plan_pages(site: Site, now: dt.datetime | None = None) -> list[Output]:
