@@ -6,9 +6,10 @@ An output's fingerprint hashes everything its bytes can depend on:
 - how it renders: the renderer function and its arguments, model objects
   included field by field (a page's `post=` argument carries the post's data);
 - the inputs it declares (render/outputs.py) and the content of each: a source
-  file's bytes, every file under templates/ for "templates", site.yaml and the
-  checked settings for "site.yaml", the build clock for "clock";
-- the build options that reach rendering (drafts, --base-url).
+  file's bytes as the loader parsed them, every file under templates/ for
+  "templates", the checked settings (with --base-url) for "site.yaml", the
+  build clock for "clock";
+- the --drafts option.
 
 An output whose fingerprint is unchanged is not rendered again. STYLE 10: the
 result must equal a clean build byte for byte; tests/test_incremental.py checks
@@ -28,7 +29,7 @@ from typing import Any, Callable
 
 import jinja2
 
-from .render.outputs import CLOCK, SETTINGS, THEME, Output
+from .render.outputs import CLOCK, SETTINGS, THEME, Output, RenderContext
 
 _PLAIN = (str, bytes, int, float, bool, type(None), dt.date, dt.time, dt.timedelta, Path)
 
@@ -70,6 +71,13 @@ class RenderCache:
 
     entries: dict[str, tuple[str, bytes]] = field(default_factory=dict)
     templates: TemplateCodeCache = field(default_factory=TemplateCodeCache)
+    rendered: list[str] = field(default_factory=list)  # paths rendered (not reused) by the last build
+
+    def begin(self, ctx: RenderContext, parsed: dict[str, bytes]) -> "Fingerprints":
+        """Start one build: compiled templates are reused, fingerprints computed afresh."""
+        ctx.env.bytecode_cache = self.templates  # before any template loads
+        self.rendered = []
+        return Fingerprints(ctx, parsed)
 
     def get(self, path: str, fingerprint: str | None) -> bytes | None:
         entry = self.entries.get(path)
@@ -78,6 +86,7 @@ class RenderCache:
         return entry[1]
 
     def put(self, path: str, fingerprint: str | None, data: bytes) -> None:
+        self.rendered.append(path)
         if fingerprint is None:
             self.entries.pop(path, None)
         else:
@@ -93,9 +102,9 @@ class InputDigests:
     """The digest of each input token, computed at most once per build."""
 
     def __init__(self, root: Path, template_dir: Path, settings_repr: str, now: dt.datetime,
-                 parsed: dict[str, bytes] | None = None) -> None:
+                 parsed: dict[str, bytes]) -> None:
         self.root, self.template_dir = root, template_dir
-        self.parsed = parsed or {}  # the bytes the loader parsed, by source path
+        self.parsed = parsed  # the bytes the loader parsed, by source path
         self.settings_repr, self.now = settings_repr, now
         self._memo: dict[str, str] = {}
         self._sets: dict[frozenset, str] = {}
@@ -117,8 +126,8 @@ class InputDigests:
             return self.now.isoformat()
         if token == THEME:
             return self._folder_digest(self.template_dir)
-        if token == SETTINGS:
-            return _hash(self._file_digest(self.root / SETTINGS), self.settings_repr)
+        if token == SETTINGS:  # the checked settings, which is what rendering reads
+            return _hash(self.settings_repr)
         if token in self.parsed:
             return hashlib.blake2b(self.parsed[token], digest_size=16).hexdigest()
         return self._file_digest(self.root / token)
@@ -191,15 +200,20 @@ class ValueDigests:
         return _hash("function", func.__module__, qualname, *cells, "|", *defaults)
 
 
-def fingerprint_output(output: Output, inputs: InputDigests, values: ValueDigests, salt: str) -> str | None:
-    """The output's cache key, or None when it cannot be fingerprinted soundly."""
-    try:
-        renderer = values.of(output.render)
-    except Unfingerprintable:
-        return None
-    return _hash(salt, output.url, output.path, output.kind, renderer, inputs.combined(frozenset(output.inputs)))
+class Fingerprints:
+    """The cache keys of one build's outputs."""
 
+    def __init__(self, ctx: RenderContext, parsed: dict[str, bytes]) -> None:
+        settings = ctx.site.settings  # includes --base-url
+        self.inputs = InputDigests(ctx.root, ctx.template_dir, repr(settings), ctx.now, parsed)
+        self.values = ValueDigests()
+        self.salt = _hash(repr(ctx.drafts), str(ctx.template_dir))
 
-def build_salt(drafts: bool, base_url: str | None, template_dir: Path) -> str:
-    """Options that reach rendering without being an input file."""
-    return _hash(repr(drafts), repr(base_url), str(template_dir))
+    def of(self, output: Output) -> str | None:
+        """The output's cache key, or None when it cannot be fingerprinted soundly."""
+        try:
+            renderer = self.values.of(output.render)
+        except Unfingerprintable:
+            return None
+        return _hash(self.salt, output.url, output.path, output.kind, renderer,
+                     self.inputs.combined(frozenset(output.inputs)))

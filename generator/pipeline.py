@@ -22,7 +22,7 @@ from .content.load import load_source
 from .diagnostics import Diagnostics, Location
 from .event_checks import check_recurrences
 from .graph import Site, build_graph
-from .incremental import InputDigests, RenderCache, ValueDigests, build_salt, fingerprint_output
+from .incremental import RenderCache
 from .render.outputs import Output, RenderContext
 from .render.plan import plan_outputs
 from .settings import load_settings
@@ -94,18 +94,28 @@ def plan_site(options: Options) -> Plan:
     return Plan(diagnostics, site, outputs, now, source_bytes)
 
 
-def render_outputs(plan: Plan, options: Options) -> dict[str, bytes]:
-    """Render every planned output: path under output/ → bytes. A broken theme
-    template is reported as a diagnostic naming the template and its line."""
+def render_outputs(plan: Plan, options: Options, cache: RenderCache | None = None) -> dict[str, bytes]:
+    """Render every planned output: path under output/ → bytes. With a cache
+    (watch), an output whose fingerprint is unchanged reuses its last bytes. A
+    broken theme template is reported as a diagnostic naming the template and line."""
     ctx = RenderContext(site=plan.site, now=plan.now, root=options.root,
                         template_dir=options.template_dir, drafts=options.drafts)
+    fingerprints = cache.begin(ctx, plan.source_bytes) if cache else None
     files: dict[str, bytes] = {}
     for output in plan.outputs:
-        try:
-            files[output.path] = output.render(ctx)
-        except jinja2.TemplateError as exc:
-            plan.diagnostics.error(*_template_problem(exc, output, options))
-            break
+        key = fingerprints.of(output) if fingerprints else None
+        data = cache.get(output.path, key) if cache else None
+        if data is None:
+            try:
+                data = output.render(ctx)
+            except jinja2.TemplateError as exc:
+                plan.diagnostics.error(*_template_problem(exc, output, options))
+                break
+            if cache:
+                cache.put(output.path, key, data)
+        files[output.path] = data
+    if cache and not plan.diagnostics.has_errors():
+        cache.keep_only(set(files))
     return files
 
 
@@ -132,19 +142,29 @@ def _template_problem(exc: jinja2.TemplateError, output: Output, options: Option
 class BuildResult:
     diagnostics: Diagnostics
     file_count: int = 0
+    rendered: list[str] = field(default_factory=list)  # outputs rendered, not reused from the cache
+    written: list[str] = field(default_factory=list)  # files written or removed under output/
+    base_path: str = "/"
 
 
-def build(options: Options) -> BuildResult:
-    """check, then render everything, then swap the new site in. On any error
-    nothing is written."""
+def build(options: Options, cache: RenderCache | None = None) -> BuildResult:
+    """check, render, write; on any error nothing is written.
+
+    Without a cache (`mlcsite build`) the new site is staged and swapped in whole.
+    With one (watch/serve) only outputs whose fingerprint changed are rendered,
+    and output/ is updated file by file: the result is the same bytes."""
     plan = plan_site(options)
     if plan.diagnostics.has_errors():
         return BuildResult(plan.diagnostics)
-    files = render_outputs(plan, options)
+    files = render_outputs(plan, options, cache)
     if plan.diagnostics.has_errors():
         return BuildResult(plan.diagnostics)
-    write_site(files, options.output_dir)
-    return BuildResult(plan.diagnostics, len(files))
+    if cache is None:
+        write_site(files, options.output_dir)
+        rendered = written = sorted(files)
+    else:
+        rendered, written = cache.rendered, sync_site(files, options.output_dir)
+    return BuildResult(plan.diagnostics, len(files), rendered, written, plan.site.settings.base_path)
 
 
 def unsafe_output_dir(options: Options) -> str | None:
@@ -157,55 +177,3 @@ def unsafe_output_dir(options: Options) -> str | None:
         if out.is_relative_to(root / keep):
             return f"--out {out} is inside {keep}/, which the build must not replace."
     return None
-
-
-# ── watch / serve: the same stages, rendering only what changed ──────────────
-
-
-@dataclass
-class RebuildResult:
-    diagnostics: Diagnostics
-    file_count: int = 0
-    rendered: list[str] = field(default_factory=list)  # outputs rendered (not reused)
-    written: list[str] = field(default_factory=list)  # files written or removed under output/
-    base_path: str = "/"
-
-
-def rebuild(options: Options, cache: RenderCache) -> RebuildResult:
-    """check, render the outputs whose fingerprint changed, then update output/ file
-    by file. On any error output/ is left as it was: the last good site."""
-    plan = plan_site(options)
-    if plan.diagnostics.has_errors():
-        return RebuildResult(plan.diagnostics)
-    files, rendered = render_changed_outputs(plan, options, cache)
-    if plan.diagnostics.has_errors():
-        return RebuildResult(plan.diagnostics)
-    written = sync_site(files, options.output_dir)
-    return RebuildResult(plan.diagnostics, len(files), rendered, written, plan.site.settings.base_path)
-
-
-def render_changed_outputs(plan: Plan, options: Options, cache: RenderCache) -> tuple[dict[str, bytes], list[str]]:
-    """Like render_outputs, reusing the bytes of every output whose fingerprint
-    (incremental.py) is the one it had when last rendered."""
-    ctx = RenderContext(site=plan.site, now=plan.now, root=options.root,
-                        template_dir=options.template_dir, drafts=options.drafts)
-    ctx.env.bytecode_cache = cache.templates  # before any template loads: unchanged ones are not recompiled
-    inputs = InputDigests(options.root, options.template_dir, repr(plan.site.settings), plan.now,
-                          plan.source_bytes)
-    values, salt = ValueDigests(), build_salt(options.drafts, options.base_url, options.template_dir)
-    files: dict[str, bytes] = {}
-    rendered: list[str] = []
-    for output in plan.outputs:
-        fingerprint = fingerprint_output(output, inputs, values, salt)
-        data = cache.get(output.path, fingerprint)
-        if data is None:
-            try:
-                data = output.render(ctx)
-            except jinja2.TemplateError as exc:
-                plan.diagnostics.error(*_template_problem(exc, output, options))
-                return files, rendered
-            cache.put(output.path, fingerprint, data)
-            rendered.append(output.path)
-        files[output.path] = data
-    cache.keep_only(set(files))
-    return files, rendered

@@ -295,7 +295,7 @@ class WatchSession:
         a failed write or a bug: the loop must keep going."""
         started = time.perf_counter()
         try:
-            result = pipeline.rebuild(self.options, self.cache)
+            result = pipeline.build(self.options, self.cache)
         except OSError as exc:
             return self._failed(f"mlcsite: could not read or write {exc.filename or 'a file'}: "
                                 f"{exc.strerror or exc}.\n")
@@ -321,7 +321,7 @@ class WatchSession:
             self.live.publish_error(report)
         return False
 
-    def _summary(self, changes: list[str], result: pipeline.RebuildResult, seconds: float) -> str:
+    def _summary(self, changes: list[str], result: pipeline.BuildResult, seconds: float) -> str:
         stamp = time.strftime("%H:%M:%S")
         if not changes:
             return f"[{stamp}] Built {result.file_count} files into {_shown(self.options)} in {seconds:.2f} s."

@@ -316,18 +316,18 @@ def test_random_edits_rendered_incrementally_equal_a_clean_build(tmp_path):
     out, clean = tmp_path / "out", tmp_path / "clean"
     options = pipeline.Options(root=root, out=out, now=NOW)
     cache = RenderCache()
-    assert not pipeline.rebuild(options, cache).diagnostics.has_errors()
+    assert not pipeline.build(options, cache).diagnostics.has_errors()
     editor = SiteEditor(root, rng)
     recent: list[str] = []
     reverted = reused = 0
     for number in range(1, EDITS_VIA_API + 1):
         recent.append(f"  {number}. {editor.random_edit()}")
-        result = pipeline.rebuild(options, cache)
+        result = pipeline.build(options, cache)
         if result.diagnostics.has_errors():  # an edit that broke the site: undo it, as its author would
             recent.append(f"     (invalid: {result.diagnostics.errors[0].message}; undone)")
             reverted += 1
             editor.revert()
-            result = pipeline.rebuild(options, cache)
+            result = pipeline.build(options, cache)
             assert not result.diagnostics.has_errors(), f"seed {seed}: undoing an edit left errors"
         reused += result.file_count - len(result.rendered)
         if number % COMPARE_EVERY == 0 or number == EDITS_VIA_API:
@@ -382,10 +382,10 @@ def test_an_unchanged_site_renders_nothing_and_writes_nothing(tmp_path):
     root = copy_sample_site(tmp_path / "site")
     options = pipeline.Options(root=root, out=tmp_path / "out", now=NOW)
     cache = RenderCache()
-    first = pipeline.rebuild(options, cache)
-    again = pipeline.rebuild(options, cache)
+    first = pipeline.build(options, cache)
+    again = pipeline.build(options, cache)
     assert first.rendered and (again.rendered, again.written) == ([], [])
     (root / "content/members/wang-fang.md").write_text(
         (root / "content/members/wang-fang.md").read_text(encoding="utf-8").replace("\n", "\n\n", 1), "utf-8")
-    after_blank_line = pipeline.rebuild(options, cache)
+    after_blank_line = pipeline.build(options, cache)
     assert after_blank_line.written == []  # the member file changed, the site did not
