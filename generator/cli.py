@@ -94,15 +94,8 @@ def run_build(options: pipeline.Options) -> int:
         print("mlcsite: nothing was written; the previous site is untouched.", file=sys.stderr)
         return EXIT_CONTENT
     seconds = time.perf_counter() - started
-    print(f"Built {result.file_count} files into {_shown(options.output_dir, options.root)} in {seconds:.2f} s.")
+    print(f"Built {result.file_count} files into {options.output_label} in {seconds:.2f} s.")
     return EXIT_OK
-
-
-def _shown(path: Path, root: Path) -> str:
-    try:
-        return path.resolve().relative_to(root).as_posix() + "/"
-    except ValueError:
-        return str(path)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -45,6 +45,14 @@ class Options:
     def template_dir(self) -> Path:
         return self.root / "templates"
 
+    @property
+    def output_label(self) -> str:
+        """The output folder as messages name it: "output/" inside the site, else its path."""
+        try:
+            return self.output_dir.resolve().relative_to(self.root.resolve()).as_posix() + "/"
+        except ValueError:
+            return str(self.output_dir)
+
 
 @dataclass
 class Plan:

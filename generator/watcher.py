@@ -1,7 +1,7 @@
 """`mlcsite watch` and `mlcsite serve`: rebuild on every change, never stop on bad content.
 
     file events ─► classify_event (pure: keep or drop) ─► inbox ─► debounce
-        ─► pipeline.rebuild (render what changed, sync output/) ─► report
+        ─► pipeline.build with a cache (render what changed, sync output/) ─► report
                                                               └─► LiveState (serve)
 
 Watched: site.yaml, content/ and templates/ (STYLE 11; Zola `filter_events`).
@@ -51,10 +51,9 @@ Say = Callable[[str], None]
 def is_editor_junk(name: str) -> bool:
     """Temp, swap, lock and backup files that editors write beside the real one
     (vim .x.swp and 4913, emacs .#x and #x#, JetBrains x___jb_tmp___, x~), and
-    hidden files such as .DS_Store. Exactly what discovery skips, plus vim's
-    .swpx: dropping an event for a file the build reads would leave the output
-    stale, so the two lists must agree (content/discover.py)."""
-    return is_ignored_name(name) or name.endswith(".swpx")
+    hidden files such as .DS_Store: exactly what discovery skips, since dropping
+    an event for a file the build reads would leave the output stale."""
+    return is_ignored_name(name)
 
 
 @dataclass(frozen=True)
@@ -315,7 +314,7 @@ class WatchSession:
 
     def _failed(self, report: str) -> bool:
         kept = "the last good build" if self.good_builds or self.options.output_dir.exists() else "nothing yet"
-        self.warn(f"{report.rstrip()}\nmlcsite: {_shown(self.options)} keeps {kept}; "
+        self.warn(f"{report.rstrip()}\nmlcsite: {self.options.output_label} keeps {kept}; "
                   "fix the problem and save again.")
         if self.live is not None:
             self.live.publish_error(report)
@@ -324,18 +323,11 @@ class WatchSession:
     def _summary(self, changes: list[str], result: pipeline.BuildResult, seconds: float) -> str:
         stamp = time.strftime("%H:%M:%S")
         if not changes:
-            return f"[{stamp}] Built {result.file_count} files into {_shown(self.options)} in {seconds:.2f} s."
+            return f"[{stamp}] Built {result.file_count} files into {self.options.output_label} in {seconds:.2f} s."
         unique = sorted(set(changes))
         what = unique[0] + (f" and {len(unique) - 1} more" if len(unique) > 1 else "")
         return (f"[{stamp}] {what} changed: rendered {len(result.rendered)}, "
                 f"updated {len(result.written)} of {result.file_count} files in {seconds:.2f} s.")
-
-
-def _shown(options: pipeline.Options) -> str:
-    try:
-        return options.output_dir.resolve().relative_to(options.root.resolve()).as_posix() + "/"
-    except ValueError:
-        return str(options.output_dir)
 
 
 def _printer(stream) -> Say:
@@ -385,7 +377,7 @@ def run_watch(options: pipeline.Options, serve: bool = False, host: str | None =
             return 2
     session = WatchSession(options, say, warn, live)
     stop = threading.Event()
-    announce = (lambda: say(f"Serving {_shown(options)} at {server.url} — pages reload when you save.")) \
+    announce = (lambda: say(f"Serving {options.output_label} at {server.url} — pages reload when you save.")) \
         if server else (lambda: None)
     with _stop_on_signals(stop):
         try:
