@@ -9,7 +9,6 @@ feeds and calendars agree.
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 from functools import partial
 from typing import TYPE_CHECKING
@@ -83,7 +82,7 @@ def _globals(ctx: "RenderContext") -> dict:
         nav_items=partial(nav_items, ctx),
         ld_organization=lambda: structured.organization(settings),
         ld_person=lambda member: structured.person(member, settings),
-        ld_event=lambda event, occurrence: structured.event(event, occurrence, settings, _iso_local,
+        ld_event=lambda event, occurrence: structured.event(event, occurrence, settings,
                                                             ctx.site.join_of(event).get("url", "")),
         ld_post=lambda post: structured.blog_posting(post, settings, describe(ctx, post)),
         ld_project=lambda project: structured.scholarly_article(project, settings, describe(ctx, project)),
@@ -96,10 +95,6 @@ def _globals(ctx: "RenderContext") -> dict:
 def _unescaped(value: str) -> str:
     """A URL that a block rendered (already escaped) back to plain text."""
     return value.unescape() if isinstance(value, Markup) else str(value)
-
-
-def _iso_local(value: dt.datetime | dt.date) -> str:
-    return value.isoformat()
 
 
 def render_markdown_cached(ctx: "RenderContext", text: str | None) -> Markup:

@@ -6,7 +6,6 @@ Each function returns plain data; templates emit it with `|tojson`, which escape
 
 from __future__ import annotations
 
-from typing import Callable
 
 from ..content.models import Event, Member, PersonRef, Post, Project
 from ..event_times import Occurrence
@@ -52,11 +51,11 @@ def people(refs: tuple[PersonRef, ...], settings: Settings) -> list[dict]:
     return result
 
 
-def event(item: Event, occurrence: Occurrence, settings: Settings, stamp: Callable, join: str = "") -> dict:
-    """`join` is where attendees go online: the event's join link, else its series'."""
+def event(item: Event, occurrence: Occurrence, settings: Settings, join: str = "") -> dict:
+    """`join` is where attendees go online (Site.join_of): the event's join link, else its series'."""
     data = {"@context": CONTEXT, "@type": "Event", "name": item.title,
             "url": absolute(settings.base_url, item_url(item)),
-            "startDate": stamp(occurrence.start), "endDate": stamp(occurrence.end),
+            "startDate": occurrence.start.isoformat(), "endDate": occurrence.end.isoformat(),
             "eventStatus": CONTEXT + "/" + EVENT_STATUS.get(item.status, "EventScheduled"),
             "eventAttendanceMode": CONTEXT + "/" + attendance_mode(item, join) + "EventAttendanceMode",
             "location": _location(item, join),
@@ -71,7 +70,7 @@ def attendance_mode(item: Event, join: str = "") -> str:
     location = item.location
     details = location if isinstance(location, dict) else {"name": str(location or "")}
     has_address = bool(details.get("address"))
-    online = (str(details.get("name", "")).lower().startswith("online") or bool(join or item.links.get("join"))
+    online = (str(details.get("name", "")).lower().startswith("online") or bool(join)
               or (bool(details.get("url")) and not has_address))
     if online and has_address:
         return "Mixed"
@@ -80,7 +79,6 @@ def attendance_mode(item: Event, join: str = "") -> str:
 
 def _location(item: Event, join: str = "") -> dict:
     location = item.location
-    join = join or item.links.get("join")
     if isinstance(location, dict):
         if "address" in location or not location.get("url"):
             place = {"@type": "Place", "name": location.get("name", "")}
