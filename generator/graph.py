@@ -7,6 +7,7 @@ graph and never looks a slug up by itself.
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Iterable
@@ -61,11 +62,13 @@ class Site:
 
 def build_graph(items: list[Item], settings: Settings, diagnostics: Diagnostics, *,
                 broken: dict[str, set[str]], include_drafts: bool = False, assets: list = (),
-                orphan_refs: Iterable[Ref] = ()) -> Site:
+                orphan_refs: Iterable[Ref] = (), today: dt.date | None = None) -> Site:
     """Index items, resolve every reference and derive back-references.
 
     `broken` holds the slugs of files that failed to load, per kind: a reference
-    to one of those is not reported again as unknown."""
+    to one of those is not reported again as unknown. Drafts (unless asked for)
+    and posts dated after `today` (the build clock's date in the site's zone) are
+    checked like the rest, then left out of the site: every page and feed agrees."""
     site = Site(settings=settings, assets=list(assets))
     _index(items, site, diagnostics)
     resolver = _Resolver(site, diagnostics, broken)
@@ -76,8 +79,8 @@ def build_graph(items: list[Item], settings: Settings, diagnostics: Diagnostics,
     for ref in (*settings.featured_projects, *orphan_refs):
         resolver.find(ref)
     _check_numbers(site, diagnostics)
-    if not include_drafts:
-        site.posts = {slug: post for slug, post in site.posts.items() if not post.draft}
+    site.posts = {slug: post for slug, post in site.posts.items()
+                  if (include_drafts or not post.draft) and (today is None or post.date <= today)}
     _derive_back_references(site)
     _warn_unused(site, diagnostics)
     return site

@@ -21,6 +21,7 @@ from .content.discover import discover
 from .content.load import load_source
 from .diagnostics import Diagnostics, Location
 from .event_checks import check_recurrences
+from .event_times import zone
 from .graph import Site, build_graph
 from .incremental import RenderCache
 from .render.outputs import Output, RenderContext
@@ -94,11 +95,12 @@ def plan_site(options: Options) -> Plan:
             items.append(item)
     if settings is None:
         return Plan(diagnostics)
-    site = build_graph(items, settings, diagnostics, broken=broken, include_drafts=options.drafts,
-                       assets=found.assets, orphan_refs=orphan_refs)
-    check_recurrences(site, diagnostics)
     now = build_clock(options)
-    outputs = plan_outputs(site, options.template_dir, diagnostics, now)
+    today = now.astimezone(zone(settings.timezone)).date()  # a post dated later waits for its day
+    site = build_graph(items, settings, diagnostics, broken=broken, include_drafts=options.drafts,
+                       assets=found.assets, orphan_refs=orphan_refs, today=today)
+    check_recurrences(site, diagnostics)
+    outputs = plan_outputs(site, options.template_dir, diagnostics)
     return Plan(diagnostics, site, outputs, now, source_bytes)
 
 

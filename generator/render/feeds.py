@@ -26,8 +26,8 @@ from ..ids import AUTHORITY, EPOCH, tag_uri
 from ..settings import Settings
 from ..urls import SECTION_URLS, absolute, item_url, tag_url
 from .markup import first_paragraph_text, render_markdown, sanitize
-from .outputs import CLOCK, SETTINGS, Output, RenderContext
-from .pages import depends_on, newest_posts, published
+from .outputs import SETTINGS, Output, RenderContext
+from .pages import depends_on, newest_posts
 from .timefmt import cadence_text, long_date, utc_offset, when_text
 
 GENERATOR = "mlcsite"  # not feedgen's default, which carries its version: an upgrade must not change feeds
@@ -80,8 +80,8 @@ def plan_feeds(site: Site) -> list[Output]:
 
 def _posts_feed(spec: FeedSpec, posts: list[Post]) -> Output:
     # Every candidate post is an input, not only the N shown: a new post pushes
-    # an old one out. A future-dated post enters when its day comes: the clock.
-    inputs = depends_on(posts) | {SETTINGS, CLOCK}
+    # an old one out. (Posts scheduled for later are not in the graph yet.)
+    inputs = depends_on(posts) | {SETTINGS}
     return Output(spec.url, partial(_render_posts, spec, tuple(posts)), frozenset(inputs), kind="feed")
 
 
@@ -98,8 +98,7 @@ def _events_feed(site: Site) -> Output:
 
 def _render_posts(spec: FeedSpec, posts: tuple[Post, ...], ctx: RenderContext) -> bytes:
     settings = ctx.site.settings
-    # A post dated in the future appears on its day in the site's zone, as on the pages.
-    shown = newest_posts(published(posts, ctx))
+    shown = newest_posts(posts)
     cache = ctx.cache.setdefault("feed_items", {})
     items = []
     for post in shown[:settings.feed_items]:

@@ -1,16 +1,16 @@
 """The HTML pages: one Output per URL of the SPEC's table, with its inputs.
 
 Templates receive items from the graph and the build's clock; every page-level
-decision that depends on time (upcoming or past, published or scheduled) is made
-here or in the environment through event_times, so pages, feeds and calendars
-agree. Choices that need the clock are made at render time by a page's `build`
-function; such a page lists CLOCK among its inputs.
+decision that depends on time (upcoming or past) is made here or in the
+environment through event_times, so pages, feeds and calendars agree. Choices
+that need the clock are made at render time by a page's `build` function; such
+a page lists CLOCK among its inputs. (Posts scheduled for later are already
+left out of the graph.)
 """
 
 from __future__ import annotations
 
 import dataclasses
-import datetime as dt
 from collections import defaultdict
 from functools import partial
 from typing import Callable, Iterable
@@ -67,30 +67,18 @@ def _origin(item: Item) -> Location:
     return Location(item.source)
 
 
-def site_today(site: Site, now: dt.datetime) -> dt.date:
-    """Today in the site's time zone, by the build clock."""
-    return now.astimezone(event_times.zone(site.settings.timezone)).date()
-
-
-def published(posts: Iterable[Post], ctx: RenderContext) -> list[Post]:
-    """Posts dated after today (in the site's zone) wait for a later build."""
-    today = site_today(ctx.site, ctx.now)
-    return [post for post in posts if post.date <= today]
-
-
 def newest_posts(posts: Iterable[Post]) -> list[Post]:
     """Newest first; posts of the same day by slug (pages and feeds alike)."""
     return sorted(posts, key=lambda p: (-p.date.toordinal(), p.slug))
 
 
-def plan_pages(site: Site, now: dt.datetime | None = None) -> list[Output]:
-    """Every page. Given the build clock, a post dated after today gets no page
-    yet (nor a sitemap entry); without it, its page is built but listed nowhere."""
+def plan_pages(site: Site) -> list[Output]:
+    """Every page of the site."""
     # Every page shows the navigation, which lists the pages that set `menu`.
     menu_sources = {p.source for p in site.pages.values() if p.menu is not None}
     outputs = [
         *_plan_home(site), *_plan_members(site), *_plan_projects(site), *_plan_events(site),
-        *_plan_series(site), *_plan_posts(site, now), *_plan_rfps(site), *_plan_free_pages(site),
+        *_plan_series(site), *_plan_posts(site), *_plan_rfps(site), *_plan_free_pages(site),
         Output("/404.html", partial(_render_page, "404.html", "/404.html", {}, None),
                frozenset({THEME, SETTINGS}), kind="page"),
     ]
@@ -109,7 +97,7 @@ def _home_context(ctx: RenderContext) -> dict:
     featured = [site.projects[ref.slug] for ref in site.settings.featured_projects if ref.slug in site.projects]
     return {
         "upcoming": next_occurrences(ctx, site.events.values(), HOME_EVENTS),
-        "posts": published(newest_posts(site.posts.values()), ctx)[:HOME_POSTS],
+        "posts": newest_posts(site.posts.values())[:HOME_POSTS],
         "featured": featured,
         "open_rfps": [r for r in rfps_in_order(site.rfps.values()) if r.status == "open"],
     }
@@ -138,16 +126,13 @@ def _plan_members(site: Site) -> list[Output]:
                    *site.talks_by_member.get(slug, ()), *site.series_by_member.get(slug, ()),
                    *site.rfps_by_member.get(slug, ())]
         outputs.append(page(item_url(member), "member.html", depends_on([member, *related], site) | {CLOCK},
-                            _origin(member), build=partial(_member_context, slug), member=member,
+                            _origin(member), member=member,
                             projects=site.projects_by_member.get(slug, []),
+                            posts=site.posts_by_member.get(slug, []),
                             talks=site.talks_by_member.get(slug, []),
                             organized=site.series_by_member.get(slug, []),
                             rfps=site.rfps_by_member.get(slug, [])))
     return outputs
-
-
-def _member_context(slug: str, ctx: RenderContext) -> dict:
-    return {"posts": published(ctx.site.posts_by_member.get(slug, []), ctx)}
 
 
 # Projects -----------------------------------------------------------------
@@ -262,43 +247,29 @@ def _series_context(sessions: list[Event], ctx: RenderContext) -> dict:
 
 # Posts and tags -----------------------------------------------------------
 
-def _plan_posts(site: Site, now: dt.datetime | None) -> list[Output]:
+def _plan_posts(site: Site) -> list[Output]:
     posts = newest_posts(site.posts.values())
-    if now is not None:
-        posts = [post for post in posts if post.date <= site_today(site, now)]
-    # Lists choose again when rendering (a page planned without the clock).
     page_count = max(1, -(-len(posts) // POSTS_PER_PAGE))
+    page_urls = [posts_page_url(n) for n in range(1, page_count + 1)]
     all_posts = depends_on(posts)
     outputs = []
-    for number in range(1, page_count + 1):
-        outputs.append(page(posts_page_url(number), "posts.html", all_posts | {CLOCK},
-                            build=partial(_posts_page_context, posts, number)))
+    for number, url in enumerate(page_urls, start=1):
+        start = (number - 1) * POSTS_PER_PAGE
+        outputs.append(page(url, "posts.html", all_posts, posts=posts[start:start + POSTS_PER_PAGE],
+                            page_number=number, page_count=page_count, page_urls=page_urls))
     for post in posts:
         outputs.append(page(item_url(post), "post.html", depends_on([post]), _origin(post), post=post))
     tags = sorted(set(site.posts_by_tag) | set(site.projects_by_tag))
     for tag in tags:
         tagged = site.posts_by_tag.get(tag, [])
         projects = site.projects_by_tag.get(tag, [])
-        outputs.append(page(tag_url(tag), "tag.html", depends_on([*tagged, *projects]) | {CLOCK},
-                            build=partial(_tag_context, tagged), tag=tag, projects=projects,
-                            has_feed=bool(tagged)))
+        outputs.append(page(tag_url(tag), "tag.html", depends_on([*tagged, *projects]), tag=tag,
+                            posts=tagged, projects=projects, has_feed=bool(tagged)))
     return outputs
 
 
 def posts_page_url(number: int) -> str:
     return SECTION_URLS["posts"] if number == 1 else f"{SECTION_URLS['posts']}page/{number}/"
-
-
-def _posts_page_context(posts: list[Post], number: int, ctx: RenderContext) -> dict:
-    shown = published(posts, ctx)
-    page_count = max(1, -(-len(shown) // POSTS_PER_PAGE))
-    start = (number - 1) * POSTS_PER_PAGE
-    return {"posts": shown[start:start + POSTS_PER_PAGE], "page_number": number, "page_count": page_count,
-            "page_urls": [posts_page_url(n) for n in range(1, page_count + 1)]}
-
-
-def _tag_context(tagged: list[Post], ctx: RenderContext) -> dict:
-    return {"posts": published(tagged, ctx)}
 
 
 # RFPs and free pages ------------------------------------------------------

@@ -7,7 +7,6 @@ collision fails a pull request without building it.
 
 from __future__ import annotations
 
-import datetime as dt
 from collections import defaultdict
 from pathlib import Path
 
@@ -20,9 +19,8 @@ from .outputs import Output
 from .pages import plan_pages
 
 
-def plan_outputs(site: Site, template_dir: Path, diagnostics: Diagnostics, now: dt.datetime) -> list[Output]:
-    """`now` is the build clock: a post scheduled for later gets no page yet."""
-    outputs = [*plan_pages(site, now), *plan_feeds(site), *plan_calendars(site), *plan_redirects(site),
+def plan_outputs(site: Site, template_dir: Path, diagnostics: Diagnostics) -> list[Output]:
+    outputs = [*plan_pages(site), *plan_feeds(site), *plan_calendars(site), *plan_redirects(site),
                *plan_assets(site, template_dir)]
     outputs += plan_meta(outputs)  # last: the sitemap lists what came before
     find_url_collisions(outputs, diagnostics)
