@@ -284,15 +284,17 @@ class MarkdownRenderer:
         self._lock = threading.Lock()
 
     def render(self, text: str) -> str:
-        return self.render_with_toc(text)[0]
+        return sanitize(self._convert(text)[0], self.base_path)
 
     def render_with_toc(self, text: str) -> tuple[str, str]:
+        body, tokens = self._convert(text)
+        toc = toc_list(tokens) if count_headings(tokens) >= TOC_MIN_HEADINGS else ""
+        return sanitize(body, self.base_path), sanitize(toc, self.base_path) if toc else ""
+
+    def _convert(self, text: str) -> tuple[str, list[dict]]:
         with self._lock:
             self._md.reset()
-            body = self._md.convert(text)
-            tokens = self._md.toc_tokens
-        toc = toc_list(tokens) if count_headings(tokens) >= TOC_MIN_HEADINGS else ""
-        return sanitize(body, self.base_path), sanitize(toc, self.base_path)
+            return self._md.convert(text), self._md.toc_tokens
 
 
 def count_headings(tokens: list[dict]) -> int:
@@ -323,14 +325,7 @@ def render_markdown_with_toc(text: str, base_path: str = "/") -> tuple[str, str]
     return markdown_renderer(base_path).render_with_toc(text)
 
 
-# ---------------------------------------------------------------- code colours
-
-LIGHT_STYLE, LIGHT_TEXT = "default", "#000000"  # Pygments' default assumes black text
-DARK_STYLE = "github-dark"
-DARK_HIGHLIGHTED_LINE = "#1c2128"  # github-dark's own #6e7681 fails AA under its text colours
-
-
-CODE_BOX = ".codehilite pre"  # the box the theme draws: colours and their background travel together
+# ---------------------------------------------------------------- summaries
 
 
 class _FirstParagraph(HTMLParser):
@@ -366,6 +361,16 @@ def first_paragraph_text(sanitized_html: str) -> str:
     parser.feed(sanitized_html)
     parser.close()
     return " ".join("".join(parser.parts).split())
+
+
+# ---------------------------------------------------------------- code colours
+
+LIGHT_STYLE, LIGHT_TEXT = "default", "#000000"  # Pygments' default assumes black text
+DARK_STYLE = "github-dark"
+DARK_HIGHLIGHTED_LINE = "#1c2128"  # github-dark's own #6e7681 fails AA under its text colours
+
+
+CODE_BOX = ".codehilite pre"  # the box the theme draws: colours and their background travel together
 
 
 def pygments_css() -> str:
