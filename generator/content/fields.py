@@ -458,6 +458,15 @@ class Object(FieldType):
 def check_fields(fields: dict[str, Field], data: dict, ctx: FieldContext, path: Path,
                  build: Callable[[dict], Any] | None = None) -> Any:
     """Check every field of a mapping; report all problems, never only the first."""
+    result, ok = check_each_field(fields, data, ctx, path)
+    if not ok:
+        return INVALID
+    return build(result) if build else result
+
+
+def check_each_field(fields: dict[str, Field], data: dict, ctx: FieldContext, path: Path) -> tuple[dict, bool]:
+    """(the values that checked out, whether all did): after an error, the good
+    values still serve cross-field rules and reference checks."""
     result: dict[str, Any] = {}
     ok = True
     for key, value in data.items():
@@ -468,8 +477,10 @@ def check_fields(fields: dict[str, Field], data: dict, ctx: FieldContext, path: 
             ok = False
             continue
         checked = spec.type.check(value, ctx, path + (key,))
-        ok = ok and checked is not INVALID
-        result[key] = checked
+        if checked is INVALID:
+            ok = False
+        else:
+            result[key] = checked
     for name, spec in fields.items():
         if spec.required and name not in data:
             where = "" if not path else f" in {field_label(path)}"
@@ -477,9 +488,7 @@ def check_fields(fields: dict[str, Field], data: dict, ctx: FieldContext, path: 
             ctx.error(path, f'The required field "{name}" is missing{where}.',
                       f"Add a line like: {name}: {_example_text(example)}" if example is not None else "")
             ok = False
-    if not ok:
-        return INVALID
-    return build(result) if build else result
+    return result, ok
 
 
 class OneOf(FieldType):

@@ -8,8 +8,8 @@ from pathlib import Path
 from ..diagnostics import Diagnostics, Location
 from . import models
 from .discover import Source
-from .fields import INVALID, FieldContext, Ref, check_fields
-from .schemas import MODELS, RULES, SCHEMAS, check_slug
+from .fields import FieldContext, Ref, check_each_field
+from .schemas import FIELDS, MODELS, RULES, check_slug
 from .yaml_source import Document, YamlProblem, parse_yaml
 
 
@@ -71,9 +71,8 @@ def load_source(source: Source, content_dir: Path, diagnostics: Diagnostics,
     if body is not None and "body" in doc.data:
         ctx.error(("body",), "The text is given twice: as `body:` and after the front matter.",
                   "In a .md file, write the text after the closing `---` and remove `body:`.", at_key=True)
-    values = check_fields({f.name: f for f in SCHEMAS[source.kind]}, doc.data, ctx, ())
-    if values is INVALID:
-        values = _partial(doc, ctx, source)
+    values, ok = check_each_field(FIELDS[source.kind], doc.data, ctx, ())
+    if not ok:
         _apply_rules(source, values, ctx)
         if orphan_refs is not None:
             orphan_refs.extend(_references(values))
@@ -99,20 +98,6 @@ def check_slug_path(source: Source) -> tuple[str, str] | None:
         if problem:
             return problem.message, problem.hint
     return None
-
-
-def _partial(doc: Document, ctx: FieldContext, source: Source) -> dict:
-    """Values of the fields that checked out, for cross-field rules after an error.
-    Re-checking into a throwaway context keeps each problem reported once."""
-    throwaway = FieldContext(doc, source.rel, Diagnostics(), ctx.content_dir)
-    fields = {f.name: f for f in SCHEMAS[source.kind]}
-    result = {}
-    for key, value in doc.data.items():
-        if key in fields:
-            checked = fields[key].type.check(value, throwaway, (key,))
-            if checked is not INVALID:
-                result[key] = checked
-    return result
 
 
 def _references(values: dict) -> list[Ref]:

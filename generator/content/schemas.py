@@ -186,6 +186,8 @@ SCHEMAS: dict[str, list[Field]] = {
     ],
 }
 
+FIELDS: dict[str, dict[str, Field]] = {kind: {f.name: f for f in rows} for kind, rows in SCHEMAS.items()}
+
 MODELS: dict[str, type[models.Item]] = {
     "members": models.Member, "projects": models.Project, "series": models.Series,
     "events": models.Event, "posts": models.Post, "rfps": models.RFP, "pages": models.Page,
