@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from urllib.parse import quote
+from urllib.parse import quote, unquote
 
 from .content.models import Item
 
@@ -45,7 +45,6 @@ def tag_url(tag: str) -> str:
 
 def output_path(url: str) -> str:
     """The file under output/ that serves a URL: /a/b/ -> a/b/index.html."""
-    from urllib.parse import unquote
     path = unquote(url).lstrip("/")
     if not path or path.endswith("/"):
         path += "index.html"
