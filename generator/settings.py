@@ -6,7 +6,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from .content.fields import INVALID, Field, FieldContext, FieldType, Integer, ListOf, Object, Slug, Text, TimeZone, Url, check_fields
+from .content.fields import INVALID, Field, FieldContext, FieldType, Integer, ListOf, Object, Slug, Text, Url, check_fields
+from .content.time_fields import TimeZone
 from .content.load import read_text
 from .content.yaml_source import YamlProblem, parse_yaml
 from .diagnostics import Diagnostics, Location

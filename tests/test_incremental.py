@@ -17,7 +17,6 @@ import re
 import shutil
 from pathlib import Path
 
-import pytest
 import yaml
 
 from conftest import SAMPLE_NOW

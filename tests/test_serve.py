@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from generator.devserver import LiveState, content_type, inject_live_script, resolve_request, start_server, stop_server
-from test_watch import POST, WatchProcess, read_or_empty, wait_until
+from test_watch import POST, WatchProcess, read_or_empty
 
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync"]

@@ -13,10 +13,10 @@ from typing import Callable
 
 from . import models
 from .fields import (
-    INVALID, AliasPath, Boolean, Choice, ContentFile, Date, DateTime, Duration, Email,
-    Field, FieldContext, FieldType, Integer, ListOf, Object, OneOf, RRule, Slug, Text,
-    TimeZone, Url, SLUG_RE,
+    INVALID, AliasPath, Boolean, Choice, ContentFile, Email, Field, FieldContext, FieldType, Integer,
+    ListOf, Object, OneOf, Slug, Text, Url, SLUG_RE,
 )
+from .time_fields import Date, DateTime, Duration, RRule, TimeZone
 
 YEAR = Integer(1950, 2100, "a year like 2021", 2021)
 
