@@ -132,7 +132,7 @@ def _check_numbers(site: Site, diagnostics: Diagnostics) -> None:
     seen: dict[tuple[str, int], Event] = {}
     for event in site.events.values():
         series = site.series_of(event)
-        where = Location(event.source)
+        where = event.where("number") if event.number is not None else event.where("series")
         if series and series.numbered and event.number is None:
             diagnostics.error(where, f'"{series.title}" is numbered, but this session has no number.',
                               "Add a line like: number: 34")
@@ -192,7 +192,7 @@ def _warn_unused(site: Site, diagnostics: Diagnostics) -> None:
                   | set(site.series_by_member) | set(site.rfps_by_member))
     for slug, member in site.members.items():
         if slug not in referenced and member.status == "active" and not member.role:
-            diagnostics.warning(Location(member.source), f"{member.name} is not an author, speaker or organizer "
+            diagnostics.warning(member.where("name"), f"{member.name} is not an author, speaker or organizer "
                                 "of anything, and has no role.", "Add them where they belong, or give them a role.")
     uses: dict[str, list[Item]] = defaultdict(list)
     for kind in ("posts", "projects", "events"):
@@ -205,4 +205,7 @@ def _warn_unused(site: Site, diagnostics: Diagnostics) -> None:
     for tag, items in sorted(uses.items()):
         suggestion = did_you_mean(tag, [c for c in common if c != tag], cutoff=0.85) if len(items) == 1 else ""
         if suggestion:
-            diagnostics.warning(Location(items[0].source), f'The tag "{tag}" is used only here.', suggestion)
+            item = items[0]
+            position = item.where("tags", item.tags.index(tag))
+            diagnostics.warning(position if position.line else item.where("tags"),
+                                f'The tag "{tag}" is used only here.', suggestion)

@@ -171,7 +171,8 @@ class ValueDigests:
     def _compute(self, value: Any) -> str:
         name = f"{type(value).__module__}.{type(value).__qualname__}"
         if dataclasses.is_dataclass(value) and not isinstance(value, type):
-            return _hash(name, *(f"{f.name}={self.of(getattr(value, f.name))}" for f in dataclasses.fields(value)))
+            return _hash(name, *(f"{f.name}={self.of(getattr(value, f.name))}" for f in dataclasses.fields(value)
+                                 if f.metadata.get("fingerprint", True)))
         if isinstance(value, (list, tuple)):
             return _hash(name, *(self.of(v) for v in value))
         if isinstance(value, (set, frozenset)):

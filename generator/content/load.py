@@ -83,7 +83,16 @@ def load_source(source: Source, content_dir: Path, diagnostics: Diagnostics,
     _apply_rules(source, values, ctx)
     if ctx.failed or slug_problem:
         return None
-    return MODELS[source.kind](kind=source.kind, slug=source.slug, source=source.rel, **values)
+    return MODELS[source.kind](kind=source.kind, slug=source.slug, source=source.rel,
+                               positions=_positions(doc), **values)
+
+
+def _positions(doc: Document) -> dict:
+    """Each field's key, and each entry of a list field, as written."""
+    found = {path: pos for path, pos in doc.key_positions.items() if len(path) == 1}
+    found.update({path: pos for path, pos in doc.value_positions.items()
+                  if len(path) == 2 and isinstance(path[1], int)})
+    return found
 
 
 def warn_comment_cuts(doc: Document, ctx: FieldContext) -> None:

@@ -23,6 +23,16 @@ class Item:
     source: str  # path relative to the site root
     body: str = ""
     aliases: tuple[str, ...] = ()
+    # Where each field was written, {("number",): (7, 1), ("aliases", 0): (4, 12)},
+    # so that checks made later (the graph, the URL plan) point at the line. Not
+    # content: two items that differ only in layout render the same.
+    positions: dict = field(default_factory=dict, hash=False, compare=False, repr=False,
+                            metadata={"fingerprint": False})
+
+    def where(self, *path) -> Location:
+        """The location of a field (e.g. where("aliases", 0)), else of the file."""
+        line, column = self.positions.get(tuple(path), (0, 0))
+        return Location(self.source, line, column)
 
     @property
     def key(self) -> str:

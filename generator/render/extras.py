@@ -36,9 +36,10 @@ def plan_assets(site: Site, template_dir: Path) -> list[Output]:
 def plan_redirects(site: Site) -> list[Output]:
     outputs = []
     for item in site.all_items():
-        for alias in item.aliases:
+        for index, alias in enumerate(item.aliases):
             outputs.append(Output(alias, partial(_render_redirect, item_url(item)),
-                                  frozenset({item.source, THEME, SETTINGS}), Location(item.source), kind="redirect"))
+                                  frozenset({item.source, THEME, SETTINGS}), item.where("aliases", index),
+                                  kind="redirect"))
     return outputs
 
 

@@ -51,4 +51,5 @@ def _describe(output: Output) -> str:
     if output.origin is None:
         return f"the site's own {output.url} page"
     what = "an alias in " if output.kind == "redirect" else ""
-    return what + output.origin.path
+    line = f" (line {output.origin.line})" if output.origin.line else ""
+    return what + output.origin.path + line
