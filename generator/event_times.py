@@ -311,10 +311,5 @@ def is_past(occurrence: Occurrence, now: dt.datetime) -> bool:
     return occurrence.end_utc() <= now
 
 
-def upcoming(site: Site, now: dt.datetime, limit: int | None = None) -> list[Occurrence]:
-    found = [o for o in site_occurrences(site, now) if not is_past(o, now)]
-    return found[:limit] if limit else found
-
-
 def next_occurrence(event_occurrences: list[Occurrence], now: dt.datetime) -> Occurrence | None:
     return next((o for o in event_occurrences if not is_past(o, now)), None)
