@@ -251,11 +251,12 @@ def _plan_posts(site: Site) -> list[Output]:
     posts = newest_posts(site.posts.values())
     page_count = max(1, -(-len(posts) // POSTS_PER_PAGE))
     page_urls = [posts_page_url(n) for n in range(1, page_count + 1)]
-    all_posts = depends_on(posts)
     outputs = []
     for number, url in enumerate(page_urls, start=1):
-        start = (number - 1) * POSTS_PER_PAGE
-        outputs.append(page(url, "posts.html", all_posts, posts=posts[start:start + POSTS_PER_PAGE],
+        # A list page shows its own posts; which posts those are (and how many
+        # pages there are) is in its arguments, which fingerprints include.
+        shown = posts[(number - 1) * POSTS_PER_PAGE:number * POSTS_PER_PAGE]
+        outputs.append(page(url, "posts.html", depends_on(shown), posts=shown,
                             page_number=number, page_count=page_count, page_urls=page_urls))
     for post in posts:
         outputs.append(page(item_url(post), "post.html", depends_on([post]), _origin(post), post=post))
