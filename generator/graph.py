@@ -146,37 +146,37 @@ def _check_numbers(site: Site, diagnostics: Diagnostics) -> None:
                                   f"{other.source}.", "Give each session its own number.")
 
 
+# Stable orders with explicit tie-breakers: (key, newest first by reversing?).
+_ORDER = {
+    "projects": (lambda p: (-(p.year or 0), p.title, p.slug), False),
+    "posts": (lambda p: (-p.date.toordinal(), p.slug), False),
+    "rfps": (lambda r: (-(r.date.toordinal() if r.date else 0), r.slug), False),
+    "events": (lambda e: (e.start.isoformat(), e.slug), True),  # by local start
+    "series": (lambda s: (s.title, s.slug), False),
+}
+_MEMBER_LISTS = {"projects": "projects_by_member", "posts": "posts_by_member", "rfps": "rfps_by_member",
+                 "events": "talks_by_member", "series": "series_by_member"}
+
+
 def _derive_back_references(site: Site) -> None:
-    by_member: dict[str, dict[str, list]] = defaultdict(lambda: defaultdict(list))
+    by_member: dict[str, dict[str, dict[str, Item]]] = defaultdict(lambda: defaultdict(dict))
     for kind, (people_field,) in PEOPLE_FIELDS.items():
         for item in site.kind(kind).values():
             for person in getattr(item, people_field):
-                if person.member and item not in by_member[kind][person.member.slug]:
-                    by_member[kind][person.member.slug].append(item)
-    newest_first = {
-        "projects": lambda p: (-(p.year or 0), p.title, p.slug),
-        "posts": lambda p: (-p.date.toordinal(), p.slug),
-        "rfps": lambda r: (-(r.date.toordinal() if r.date else 0), r.slug),
-        "series": lambda s: (s.title, s.slug),
-    }
-    site.projects_by_member = {m: sorted(v, key=newest_first["projects"]) for m, v in by_member["projects"].items()}
-    site.posts_by_member = {m: sorted(v, key=newest_first["posts"]) for m, v in by_member["posts"].items()}
-    site.rfps_by_member = {m: sorted(v, key=newest_first["rfps"]) for m, v in by_member["rfps"].items()}
-    site.talks_by_member = {m: sorted(v, key=lambda e: (_start_key(e), e.slug), reverse=True)
-                            for m, v in by_member["events"].items()}
-    site.series_by_member = {m: sorted(v, key=newest_first["series"]) for m, v in by_member["series"].items()}
+                if person.member:  # keyed by slug: listed once even if named twice
+                    by_member[kind][person.member.slug][item.slug] = item
+    for kind, attribute in _MEMBER_LISTS.items():
+        key, reverse = _ORDER[kind]
+        setattr(site, attribute, {member: sorted(items.values(), key=key, reverse=reverse)
+                                  for member, items in by_member[kind].items()})
     sessions: dict[str, list[Event]] = defaultdict(list)
     for event in site.events.values():
         if event.series and event.series.slug in site.series:
             sessions[event.series.slug].append(event)
-    site.sessions_by_series = {s: sorted(v, key=lambda e: (_start_key(e), e.slug)) for s, v in sorted(sessions.items())}
-    site.posts_by_tag = _group_by_tag(site.posts.values(), newest_first["posts"])
-    site.projects_by_tag = _group_by_tag(site.projects.values(), newest_first["projects"])
-
-
-def _start_key(event: Event) -> str:
-    # Local start is enough to order sessions of one series (they share a zone).
-    return event.start.isoformat()
+    # Sessions of one series share a zone: their local starts order them.
+    site.sessions_by_series = {s: sorted(v, key=_ORDER["events"][0]) for s, v in sorted(sessions.items())}
+    site.posts_by_tag = _group_by_tag(site.posts.values(), _ORDER["posts"][0])
+    site.projects_by_tag = _group_by_tag(site.projects.values(), _ORDER["projects"][0])
 
 
 def _group_by_tag(items: Iterable, key) -> dict[str, list]:
