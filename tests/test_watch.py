@@ -48,7 +48,17 @@ def read_or_empty(path: Path) -> str:
 
 
 def tree(folder: Path) -> dict[str, bytes]:
-    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+    """The files under `folder`. A watcher may be replacing files while we read
+    (its temp files vanish into os.replace): a file gone by the time it is read
+    is left out, and the caller polls again."""
+    files = {}
+    for path in sorted(folder.rglob("*")):
+        try:
+            if path.is_file():
+                files[path.relative_to(folder).as_posix()] = path.read_bytes()
+        except FileNotFoundError:
+            continue
+    return files
 
 
 def differences(got: dict[str, bytes], want: dict[str, bytes]) -> list[str]:
