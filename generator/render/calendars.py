@@ -32,6 +32,7 @@ from ..ids import EPOCH, calendar_uid
 from ..urls import absolute, item_url, url_of
 from .calendar_links import event_details, location_line, markdown_text
 from .outputs import CLOCK, SETTINGS, Output, RenderContext
+from .vtimezone import vtimezone
 
 PRODID = "-//ML Collective//mlcsite calendars//EN"
 REFRESH = dt.timedelta(hours=12)  # how often subscribed apps should fetch again
@@ -145,35 +146,11 @@ def _zone_years(events: list[Event], ctx: RenderContext) -> dict[str, tuple[int,
 
 
 def _vtimezone(ctx: RenderContext, tzid: str, first_year: int, last_year: int) -> icalendar.Timezone:
-    """The zone's rules from 1 January of the first year to 1 January after the last."""
     cache = ctx.cache.setdefault("vtimezones", {})
     key = (tzid, first_year, last_year)
     if key not in cache:
-        rules = icalendar.Timezone.from_tzinfo(zone(tzid), tzid, dt.date(first_year, 1, 1),
-                                               dt.date(last_year + 1, 1, 1))
-        cache[key] = _one_onset_each(rules)
+        cache[key] = vtimezone(tzid, first_year, last_year)
     return cache[key]
-
-
-def _one_onset_each(rules: icalendar.Timezone) -> icalendar.Timezone:
-    """icalendar lists later onsets of an observance as RDATEs. ical.js (Thunderbird,
-    Nextcloud) then skips the observance's DTSTART, and Outlook reads no RDATE in a
-    VTIMEZONE: one observance per onset is read alike by every client."""
-    single = icalendar.Timezone()
-    for name in ("TZID", "COMMENT"):
-        single.add(name, rules[name])
-    onsets = []
-    for observance in rules.subcomponents:
-        for start in [observance.DTSTART, *(value for value, _ in observance.rdates)]:
-            copy = type(observance)()
-            copy.add("DTSTART", start)
-            copy.add("TZOFFSETFROM", observance.TZOFFSETFROM)
-            copy.add("TZOFFSETTO", observance.TZOFFSETTO)
-            copy.add("TZNAME", observance["TZNAME"])
-            onsets.append(copy)
-    for observance in sorted(onsets, key=lambda o: o.DTSTART):
-        single.add_component(observance)
-    return single
 
 
 def _vevent(ctx: RenderContext, event: Event) -> icalendar.Event:
