@@ -40,14 +40,19 @@ LIVE_SCRIPT = b"""(() => {
       overlay = document.createElement("div");
       overlay.id = "mlcsite-errors";
       overlay.setAttribute("role", "alert");
+      // Every colour is set on every element: the site's own stylesheet (a light
+      // `pre` background, say) must never show through in either colour scheme.
       overlay.style.cssText = "position:fixed;inset:0;z-index:2147483647;overflow:auto;margin:0;padding:1.5rem;"
-        + "background:#1b1b1f;color:#f4f4f5;font:14px/1.5 ui-monospace,Menlo,Consolas,monospace";
+        + "background:#1b1b1f;color:#f4f4f5;font:14px/1.5 ui-monospace,Menlo,Consolas,monospace;color-scheme:dark";
       const title = document.createElement("h2");
       title.textContent = "This edit has errors \\u2014 the site shows the last good build";
-      title.style.cssText = "font:600 18px/1.3 system-ui,sans-serif;margin:0 0 1rem;color:#ffb4a9";
+      title.style.cssText = "font:600 18px/1.3 system-ui,sans-serif;margin:0 0 1rem;color:#ffb4a9;background:none";
       const report = document.createElement("pre");
-      report.style.cssText = "white-space:pre-wrap;margin:0 0 1rem";
+      report.style.cssText = "white-space:pre-wrap;margin:0 0 1rem;padding:0;border:0;border-radius:0;"
+        + "background:#1b1b1f;color:#f4f4f5;font:inherit";
       const hide = document.createElement("button");
+      hide.style.cssText = "font:600 15px/1.3 system-ui,sans-serif;min-height:44px;padding:0.5rem 1rem;"
+        + "border:2px solid #f4f4f5;border-radius:8px;background:#f4f4f5;color:#1b1b1f;cursor:pointer";
       hide.type = "button";
       hide.textContent = "Hide until the next build";
       hide.addEventListener("click", () => show(null));

@@ -283,3 +283,50 @@ def test_a_page_in_chromium_reloads_by_itself_and_shows_errors(served_site):
             expect(overlay).to_have_count(0)
         finally:
             browser.close()
+
+
+# The colour of an element's text and of the first opaque background behind it.
+COLOURS_JS = """(element) => {
+  const opaque = (c) => c && c !== "transparent" && !/rgba\\(.*, 0\\)$/.test(c);
+  let node = element, background = null;
+  while (node && !opaque(background)) { background = getComputedStyle(node).backgroundColor; node = node.parentElement; }
+  return [getComputedStyle(element).color, background];
+}"""
+
+
+def contrast_ratio(foreground: str, background: str) -> float:
+    """WCAG 2 contrast of two "rgb(r, g, b)" colours."""
+    def luminance(colour: str) -> float:
+        channels = [int(c) / 255 for c in re.findall(r"\d+", colour)[:3]]
+        linear = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
+        return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+    high, low = sorted((luminance(foreground), luminance(background)), reverse=True)
+    return (high + 0.05) / (low + 0.05)
+
+
+def test_contrast_ratio_matches_known_pairs():
+    assert round(contrast_ratio("rgb(0, 0, 0)", "rgb(255, 255, 255)"), 1) == 21.0
+    assert contrast_ratio("rgb(244, 244, 245)", "rgb(238, 244, 242)") < 1.2  # issue 12's unreadable overlay
+
+
+def test_the_error_overlay_is_readable_in_light_and_dark_mode(served_site):
+    from axe_playwright_python.sync_playwright import Axe
+    from playwright.sync_api import expect, sync_playwright
+    site, server, port = served_site
+    site.write("content/posts/2024-01-01-hello.md", "---\ntitle: Oops\nauthors: [nobody-here]\n---\nx\n")
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+        try:
+            for scheme in ("light", "dark"):
+                page = browser.new_page(color_scheme=scheme)
+                page.goto(f"http://127.0.0.1:{port}/posts/hello/")
+                overlay = page.locator("#mlcsite-errors")
+                expect(overlay).to_contain_text("nobody-here", timeout=20_000)
+                for part in ("h2", "pre", "button"):
+                    colours = overlay.locator(part).evaluate(COLOURS_JS)
+                    assert contrast_ratio(*colours) >= 4.5, (scheme, part, colours)
+                result = Axe().run(page, context="#mlcsite-errors", options={"runOnly": ["color-contrast"]})
+                assert result.violations_count == 0, result.generate_report()
+                page.close()
+        finally:
+            browser.close()
