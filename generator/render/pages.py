@@ -129,10 +129,29 @@ def _plan_members(site: Site) -> list[Output]:
                             _origin(member), member=member,
                             projects=site.projects_by_member.get(slug, []),
                             posts=site.posts_by_member.get(slug, []),
-                            talks=site.talks_by_member.get(slug, []),
+                            build=partial(_member_context, site.talks_by_member.get(slug, [])),
                             organized=site.series_by_member.get(slug, []),
                             rfps=site.rfps_by_member.get(slug, [])))
     return outputs
+
+
+def _member_context(talks: list[Event], ctx: RenderContext) -> dict:
+    return {"talks": talks_in_order(ctx, talks)}
+
+
+def talks_in_order(ctx: RenderContext, events: Iterable[Event]) -> list[Event]:
+    """Upcoming first, soonest first (issue 12: 4 Dec before 5 Dec); then past, newest first."""
+    upcoming, past = [], []
+    for event in events:
+        found = occurrences_of(ctx, event)
+        coming = event_times.next_occurrence(found, ctx.now)
+        if coming is not None:
+            upcoming.append((coming.start_utc(), event.slug, event))
+        else:
+            past.append((found[-1].start_utc() if found else None, event.slug, event))
+    upcoming.sort(key=lambda entry: entry[:2])
+    past.sort(key=lambda entry: (entry[0] is not None, entry[0] or 0, entry[1]), reverse=True)
+    return [event for *_, event in upcoming + past]
 
 
 # Projects -----------------------------------------------------------------
