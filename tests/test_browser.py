@@ -147,3 +147,56 @@ def test_no_accessibility_violations(browser, site_url, scheme):
     assert reports == [], "\n".join(reports)
     assert visitor.errors == []
     visitor.context.close()
+
+
+def test_phone_navigation_is_one_menu_button_that_works_without_javascript(browser, site_url):
+    visitor = Visitor(browser, java_script_enabled=False, viewport={"width": 390, "height": 844},
+                      is_mobile=True, has_touch=True)
+    page = visitor.open(site_url + "/posts/")
+    assert page.locator(".site-header").bounding_box()["height"] <= 80  # one row, not two (issue 12)
+    nav = page.get_by_role("navigation", name="Main")
+    events = nav.get_by_role("link", name="Events")
+    assert not events.is_visible()
+    menu = page.locator("summary", has_text="Menu")
+    menu.focus()
+    page.keyboard.press("Enter")  # keyboard alone opens it
+    assert events.is_visible()
+    boxes = [link.bounding_box() for link in nav.get_by_role("link").all()]
+    assert all(box["height"] >= 44 and box["x"] >= 0 and box["x"] + box["width"] <= 390 for box in boxes)
+    assert nav.locator("[aria-current]").inner_text() == "Posts"
+    events.click()
+    page.wait_for_url(site_url + "/events/")
+    assert page.get_by_role("heading", level=1).inner_text() == "Events"
+    visitor.context.close()
+
+
+def test_laptop_navigation_is_a_row_of_links_without_a_menu_button(visitor, site_url):
+    page = visitor.open(site_url + "/")
+    assert not page.locator("summary", has_text="Menu").is_visible()
+    links = page.get_by_role("navigation", name="Main").get_by_role("link").all()
+    tops = {round(link.bounding_box()["y"]) for link in links}
+    assert all(link.is_visible() for link in links) and len(tops) == 1  # one row
+    page.keyboard.press("Tab")  # the skip link, then the site's name, then the first section
+    page.keyboard.press("Tab")
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.textContent") == "About"
+
+
+def test_link_rows_never_show_a_separator_at_a_line_edge(browser, site_url):
+    """The "·" in front of a link is drawn (and hit) only when a link precedes it
+    on the same line: at the start of a line it is clipped away."""
+    visitor = Visitor(browser, viewport={"width": 390, "height": 844})
+    page = visitor.open(site_url + "/projects/")
+    seen = {True: 0, False: 0}
+    for item in page.locator(".link-row > li").all():
+        item.scroll_into_view_if_needed()  # elementFromPoint sees only the viewport
+        first_on_its_line, separator_drawn = item.evaluate("""li => {
+          const box = li.getBoundingClientRect(), before = li.previousElementSibling;
+          const em = parseFloat(getComputedStyle(li).fontSize);
+          const hit = document.elementFromPoint(box.left + 0.55 * em, box.top + box.height / 2);
+          return [!before || before.getBoundingClientRect().top < box.top - 4, li.contains(hit)];
+        }""")
+        assert separator_drawn != first_on_its_line, item.inner_text()
+        seen[first_on_its_line] += 1
+    assert seen[True] > 2 and seen[False] > 2  # rows that wrap, and separators that show
+    visitor.context.close()

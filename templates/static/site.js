@@ -2,6 +2,10 @@
 // 1. After each event time, the same time in the visitor's zone
 //    ("= 19:00–20:00 in your time (CET)").
 // 2. A "Copy BibTeX" button on project pages.
+// 3. Code blocks wider than the page scroll sideways; they become focusable so
+//    that the keyboard can scroll them too.
+// 4. The navigation shown on wide screens by browsers that cannot style a closed
+//    <details> (no ::details-content): they get it opened there instead.
 (function () {
   "use strict";
 
@@ -85,9 +89,26 @@
     });
   }
 
+  function openWideMenu() {
+    var menu = document.querySelector("details.site-menu");
+    if (!menu || !window.CSS || CSS.supports("selector(::details-content)")) { return; }
+    var wide = window.matchMedia("(min-width: 64rem)");
+    var sync = function () { menu.open = wide.matches; };
+    sync();
+    if (wide.addEventListener) { wide.addEventListener("change", sync); }
+  }
+
+  function focusableScrollers() {
+    Array.prototype.forEach.call(document.querySelectorAll(".prose pre"), function (pre) {
+      if (pre.scrollWidth > pre.clientWidth && !pre.hasAttribute("tabindex")) { pre.tabIndex = 0; }
+    });
+  }
+
   function start() {
     showLocalTimes();
     enableCopyButtons();
+    openWideMenu();
+    focusableScrollers();
   }
 
   if (document.readyState === "loading") {
