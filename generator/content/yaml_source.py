@@ -10,6 +10,7 @@ messages (PyYAML would crash on 2024-02-30).
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -165,6 +166,58 @@ class _Builder:
             )
 
 
+def _indent(line: str) -> int:
+    return len(line) - len(line.lstrip(" "))
+
+
+def _indentation_problem(lines: list[str], index: int, first_line: int) -> YamlProblem | None:
+    """A field line whose indentation matches none of the fields above it.
+
+    YAML reports a line indented too far as a colon inside the previous value,
+    and one indented too little as a missing key: both are about the spaces at
+    the start of the line, so that is what we point at."""
+    line = lines[index] if index < len(lines) else ""
+    stripped = line.strip()
+    key = stripped.partition(":")[0]
+    if not stripped or key.startswith("#") or "\t" in line[:_indent(line)] or not re.fullmatch(r"-?\s*[\w.-]+", key):
+        return None
+    depth = _indent(line)
+    above = [(i, lines[i]) for i in range(index - 1, -1, -1) if lines[i].strip() and not lines[i].lstrip().startswith("#")]
+    if not above:
+        return None
+    levels, lowest = [], None  # the indentations a line here may have: open groups, innermost first
+    for i, text in above:
+        if lowest is None or _indent(text) < lowest:
+            lowest = _indent(text)
+            levels.append((i, text))
+    deeper = next(((i, t) for i, t in levels if _indent(t) > depth), None)
+    shallower = next(((i, t) for i, t in levels if _indent(t) < depth), None)
+    if levels[0][1] and _indent(levels[0][1]) < depth and not levels[0][1].rstrip().endswith(":"):
+        i, text = levels[0]
+        return YamlProblem(index + first_line, 1,
+                           f"This line is indented more than line {i + first_line} above it, so YAML reads it "
+                           "as part of that line's value.",
+                           f"Start {_label(line)} {_spaces(_indent(text))}, in the same column as {_label(text)} above.")
+    if deeper is not None and _indent(deeper[1]) > depth:
+        i, text = deeper
+        also = (f", or {_spaces(_indent(shallower[1]))} like {_label(shallower[1])} "
+                f"on line {shallower[0] + first_line} to start a new field") if shallower else ""
+        return YamlProblem(index + first_line, 1,
+                           f"This line is indented less than line {i + first_line} above it, but more than the "
+                           "field that holds them, so YAML cannot tell where it belongs.",
+                           f"Start {_label(line)} {_spaces(_indent(text))} like {_label(text)} on line {i + first_line}{also}.")
+    return None
+
+
+def _label(line: str) -> str:
+    text = line.strip()
+    return f"`{text.partition(':')[0]}:`" if ":" in text else f"`{text}`"
+
+
+def _spaces(count: int) -> str:
+    return "at the start of the line" if count == 0 else f"after {count} space{'s' if count != 1 else ''}"
+
+
 def _explain(exc: yaml.MarkedYAMLError, text: str, first_line: int) -> YamlProblem:
     """Turn PyYAML's parser wording into where to look and what to do."""
     problem = exc.problem or ""
@@ -182,6 +235,10 @@ def _explain(exc: yaml.MarkedYAMLError, text: str, first_line: int) -> YamlProbl
             "This quoted text is never closed.",
             f"Add the closing {quote} at the end of the value.",
         )
+    if "mapping values are not allowed" in problem or "did not find expected key" in problem:
+        misplaced = _indentation_problem(lines, mark.line, first_line)
+        if misplaced:
+            return misplaced
     if "mapping values are not allowed" in problem:
         return YamlProblem(
             line, col,
