@@ -13,6 +13,7 @@ from pathlib import Path
 
 from . import pipeline
 from .report import FORMATS, format_diagnostics
+from .review import review_site
 
 EXIT_OK, EXIT_CONTENT, EXIT_USAGE = 0, 1, 2
 
@@ -49,18 +50,28 @@ def make_parser() -> argparse.ArgumentParser:
         if name == "serve":
             sub.add_argument("--host", default="127.0.0.1")
             sub.add_argument("--port", type=int, default=8000)
-    new = commands.add_parser("new", help="write a filled-in starter file")
-    new.add_argument("kind", choices=("member", "project", "series", "event", "post", "page", "rfp"))
-    new.add_argument("slug", help="the new item's slug: lowercase letters, digits and hyphens")
+    _add_new_command(commands)
     return parser
+
+
+def _add_new_command(commands) -> None:
+    new = commands.add_parser("new", help="write a filled-in starter file",
+                              description='e.g. mlcsite new member "Zoë Ødegård"; '
+                                          "mlcsite new event --series dlct --author zoe-odegard")
+    new.add_argument("kind", choices=("member", "project", "series", "event", "post", "page", "rfp"))
+    new.add_argument("title", nargs="?", help="its title (or a member's name); the slug is made from it")
+    new.add_argument("--slug", help="the slug, instead of one made from the title")
+    new.add_argument("--date", help="YYYY-MM-DD (an event may add a time: \"YYYY-MM-DD HH:MM\")")
+    new.add_argument("--series", metavar="SLUG", help="a new session of this series (events)")
+    new.add_argument("--author", metavar="SLUG", action="append", default=[],
+                     help="a member slug: authors, or an event's speakers; repeat for several")
 
 
 def main(argv: list[str] | None = None) -> int:
     args = make_parser().parse_args(argv)
     root = args.root.resolve()
     if args.command == "new":
-        from .scaffold import write_starter
-        return write_starter(root, args.kind, args.slug)
+        return run_new(root, args)
     options = pipeline.Options(root=root, out=getattr(args, "out", None), drafts=args.drafts,
                                base_url=getattr(args, "base_url", None), now=getattr(args, "now", None))
     if args.command == "check":
@@ -76,8 +87,23 @@ def main(argv: list[str] | None = None) -> int:
                      host=getattr(args, "host", None), port=getattr(args, "port", None))
 
 
+def run_new(root: Path, args: argparse.Namespace) -> int:
+    from .event_times import zone
+    from .scaffold import Request, write_starter
+    plan = pipeline.plan_site(pipeline.Options(root=root))  # members and series to check names against
+    if plan.site is None:
+        sys.stderr.write(format_diagnostics(plan.diagnostics, "text", root))
+        print("mlcsite new: run it in the site's folder (the one with site.yaml), or give -C DIR.", file=sys.stderr)
+        return EXIT_USAGE
+    today = pipeline.build_clock(pipeline.Options(root=root)).astimezone(zone(plan.site.settings.timezone)).date()
+    request = Request(args.kind, args.title, args.slug, args.date, args.series, tuple(args.author))
+    return write_starter(root, request, plan.site, today)
+
+
 def run_check(options: pipeline.Options, fmt: str) -> int:
     plan = pipeline.plan_site(options)
+    if plan.site is not None:  # warnings a reviewer would give; only `check` asks for them
+        review_site(plan.site, plan.source_bytes, plan.diagnostics)
     report = format_diagnostics(plan.diagnostics, fmt, options.root)
     sys.stdout.write(report)
     if fmt == "text" and not plan.diagnostics.has_errors():
