@@ -15,6 +15,7 @@ from typing import Iterable
 from .content.fields import Ref
 from .content.models import RFP, Event, Item, Member, Page, PersonRef, Post, Project, Series
 from .diagnostics import Diagnostics, Location, did_you_mean
+from .history import SourceDates
 from .settings import Settings
 
 PEOPLE_FIELDS = {"projects": ("authors",), "posts": ("authors",), "rfps": ("authors",),
@@ -32,6 +33,9 @@ class Site:
     rfps: dict[str, RFP] = field(default_factory=dict)
     pages: dict[str, Page] = field(default_factory=dict)
     assets: list = field(default_factory=list)  # (absolute path, path under the site)
+    # Source path → its first and last commit (history.py); outputs that show them
+    # declare the source, and a source's fingerprint covers its dates.
+    dates: dict[str, SourceDates] = field(default_factory=dict)
     # Back-references, each list in a stable order (newest first where dated).
     projects_by_member: dict[str, list[Project]] = field(default_factory=dict)
     posts_by_member: dict[str, list[Post]] = field(default_factory=dict)

@@ -6,7 +6,8 @@ An output's fingerprint hashes everything its bytes can depend on:
 - how it renders: the renderer function and its arguments, model objects
   included field by field (a page's `post=` argument carries the post's data);
 - the inputs it declares (render/outputs.py) and the content of each: a source
-  file's bytes as the loader parsed them, every file under templates/ for
+  file's bytes as the loader parsed them with its commit dates (history.py:
+  a commit moves "updated" without changing the bytes), every file under templates/ for
   "templates", the checked settings (with --base-url) for "site.yaml", the
   build clock for "clock";
 - the --drafts option.
@@ -102,9 +103,10 @@ class InputDigests:
     """The digest of each input token, computed at most once per build."""
 
     def __init__(self, root: Path, template_dir: Path, settings_repr: str, now: dt.datetime,
-                 parsed: dict[str, bytes]) -> None:
+                 parsed: dict[str, bytes], dates: dict | None = None) -> None:
         self.root, self.template_dir = root, template_dir
         self.parsed = parsed  # the bytes the loader parsed, by source path
+        self.dates = dates or {}  # their commit dates, by source path
         self.settings_repr, self.now = settings_repr, now
         self._memo: dict[str, str] = {}
         self._sets: dict[frozenset, str] = {}
@@ -128,8 +130,8 @@ class InputDigests:
             return self._folder_digest(self.template_dir)
         if token == SETTINGS:  # the checked settings, which is what rendering reads
             return _hash(self.settings_repr)
-        if token in self.parsed:
-            return hashlib.blake2b(self.parsed[token], digest_size=16).hexdigest()
+        if token in self.parsed:  # what a source shows: its bytes, and its commit dates (history.py)
+            return _hash(hashlib.blake2b(self.parsed[token], digest_size=16).hexdigest(), repr(self.dates.get(token)))
         return self._file_digest(self.root / token)
 
     @staticmethod
@@ -206,7 +208,7 @@ class Fingerprints:
 
     def __init__(self, ctx: RenderContext, parsed: dict[str, bytes]) -> None:
         settings = ctx.site.settings  # includes --base-url
-        self.inputs = InputDigests(ctx.root, ctx.template_dir, repr(settings), ctx.now, parsed)
+        self.inputs = InputDigests(ctx.root, ctx.template_dir, repr(settings), ctx.now, parsed, ctx.site.dates)
         self.values = ValueDigests()
         self.salt = _hash(repr(ctx.drafts), str(ctx.template_dir))
 

@@ -23,6 +23,7 @@ from .diagnostics import Diagnostics, Location
 from .event_checks import check_recurrences
 from .event_times import zone
 from .graph import Site, build_graph
+from .history import read_dates
 from .incremental import RenderCache
 from .render.outputs import Output, RenderContext
 from .render.plan import plan_outputs
@@ -99,6 +100,7 @@ def plan_site(options: Options) -> Plan:
     today = now.astimezone(zone(settings.timezone)).date()  # a post dated later waits for its day
     site = build_graph(items, settings, diagnostics, broken=broken, include_drafts=options.drafts,
                        assets=found.assets, orphan_refs=orphan_refs, today=today)
+    site.dates = read_dates(root, source_bytes, diagnostics)  # one `git log` for all sources
     check_recurrences(site, diagnostics)
     outputs = plan_outputs(site, options.template_dir, diagnostics)
     return Plan(diagnostics, site, outputs, now, source_bytes)

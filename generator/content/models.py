@@ -113,6 +113,7 @@ class Event(Item):
     recurrence: Optional[dict] = field(default=None, hash=False)
     status: str = "confirmed"
     tags: tuple[str, ...] = ()
+    announced: Optional[dt.date] = None
 
     @property
     def all_day(self) -> bool:

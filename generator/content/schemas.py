@@ -155,12 +155,15 @@ SCHEMAS: dict[str, list[Field]] = {
         Field("recurrence", RECURRENCE, "Repeats: {rule, until | count, except, extra}."),
         Field("status", Choice("confirmed", "tentative", "cancelled"), "`confirmed` (default), `tentative`, `cancelled`."),
         Field("tags", TAGS, "Topics, as a list."),
+        Field("announced", Date(), "When it was announced (feeds, calendars' CREATED); default: "
+              "when its file was first committed."),
         BODY, ALIASES,
     ],
     "posts": [
         Field("title", Text(example="A year of ML Collective"), "Title.", required=True),
         Field("date", Date(), "Publication date; default: from the file name."),
-        Field("updated", Date(), "Date of the last substantial edit."),
+        Field("updated", Date(), "Date of the last substantial edit; default: the file's last commit, "
+              "if it was edited after its first."),
         Field("authors", PEOPLE, "Member slugs or person objects."),
         Field("tags", TAGS, "Topics, as a list."),
         Field("summary", Text(), "One or two sentences; default: the first paragraph."),

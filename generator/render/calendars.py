@@ -7,11 +7,13 @@ Subscribers keep what a calendar gives them (SPEC), so:
   the years the calendar's events span; a recurring event is one VEVENT with an
   RRULE (UNTIL in UTC), EXDATE and RDATE, all from `event_times.recurrence_plan`,
   so calendar apps expand exactly what the pages show;
-- nothing comes from the wall clock. DTSTAMP and LAST-MODIFIED are the event's
-  first start (in UTC): the one date every event has, stable across builds and
-  machines, and it moves when the event is rescheduled. SEQUENCE follows the
-  status along its usual path (tentative 0 → confirmed 1 → cancelled 2), so an
-  app that imported an event accepts its confirmation or cancellation;
+- nothing comes from the wall clock. CREATED is when the event was announced,
+  DTSTAMP and LAST-MODIFIED when its file last changed (render/item_dates.py:
+  git history, else SOURCE_DATE_EPOCH, else the first start), so an edited
+  title reaches apps that compare them. SEQUENCE is the seconds between the
+  file's first and last commit plus the status rank (tentative 0 → confirmed 1
+  → cancelled 2): it rises with every commit that reschedules or cancels, so an
+  app that imported an event accepts the change;
 - an open-ended rule's VTIMEZONE reaches the build clock's horizon, whole years,
   so those files (and only those) also list the clock as an input.
 """
@@ -31,6 +33,7 @@ from ..graph import Site
 from ..ids import EPOCH, calendar_uid
 from ..urls import absolute, item_url, url_of
 from .calendar_links import event_details, location_line, markdown_text
+from .item_dates import event_announced, event_changed, event_revision
 from .outputs import CLOCK, SETTINGS, Output, RenderContext
 from .vtimezone import vtimezone
 
@@ -167,12 +170,14 @@ def _make_vevent(site: Site, event: Event) -> icalendar.Event:
     plan = recurrence_plan(event, tzid)
     if plan is not None:  # the rule's anchor (see event_times); the written start is then an RDATE
         start, end = plan.dtstart, plan.dtstart + (end - start)
-    stamp = _first_start_utc(event, site)
+    changed, announced = event_changed(event, site, _sources([event], site)), event_announced(event, site)
     vevent = icalendar.Event()
     vevent.add("UID", calendar_uid(event))
-    vevent.add("DTSTAMP", stamp)
-    vevent.add("LAST-MODIFIED", stamp)
-    vevent.add("SEQUENCE", SEQUENCE[event.status])
+    vevent.add("DTSTAMP", changed.astimezone(UTC))
+    if announced:
+        vevent.add("CREATED", announced.astimezone(UTC))
+    vevent.add("LAST-MODIFIED", changed.astimezone(UTC))
+    vevent.add("SEQUENCE", event_revision(event, site) + SEQUENCE[event.status])
     vevent.add("DTSTART", _written(start, tzid))
     vevent.add("DTEND", _written(end, tzid))
     if plan is not None:

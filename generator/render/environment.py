@@ -20,6 +20,7 @@ from .. import event_times, urls
 from ..content.models import Event, Item
 from . import markup, structured, timefmt
 from .calendar_links import google_calendar_url, location_line, webcal_url
+from .item_dates import post_updated_day
 
 if TYPE_CHECKING:
     from .outputs import RenderContext
@@ -84,7 +85,9 @@ def _globals(ctx: "RenderContext") -> dict:
         ld_person=lambda member: structured.person(member, settings),
         ld_event=lambda event, occurrence: structured.event(event, occurrence, settings,
                                                             ctx.site.join_of(event).get("url", "")),
-        ld_post=lambda post: structured.blog_posting(post, settings, describe(ctx, post)),
+        ld_post=lambda post: structured.blog_posting(post, settings, describe(ctx, post),
+                                                     post_updated_day(post, ctx.site)),
+        updated_day=lambda post: post_updated_day(post, ctx.site),
         ld_project=lambda project: structured.scholarly_article(project, settings, describe(ctx, project)),
         describe=partial(describe, ctx),
         series_of=ctx.site.series_of,

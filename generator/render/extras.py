@@ -11,6 +11,7 @@ from ..content.discover import is_ignored_name
 from ..diagnostics import Location
 from ..graph import Site
 from ..urls import absolute, item_url, site_path
+from .item_dates import UTC, last_change
 from .outputs import SETTINGS, THEME, Output, RenderContext
 
 STATIC_DIR = "static"  # under templates/: the theme's assets, served at /assets/
@@ -51,7 +52,8 @@ def _render_redirect(target: str, ctx: RenderContext) -> bytes:
 def plan_meta(outputs: list[Output]) -> list[Output]:
     """sitemap.xml lists every page planned so far; robots.txt points at it."""
     listed = [o for o in outputs if o.in_sitemap]
-    pages = sorted(o.url for o in listed)
+    # Each page with the sources it shows: its <lastmod> is their newest commit.
+    pages = sorted((o.url, tuple(sorted(o.inputs))) for o in listed)
     # Which pages exist depends on every source those pages come from.
     inputs = frozenset({SETTINGS}).union(*(o.inputs for o in listed))
     return [
@@ -60,12 +62,18 @@ def plan_meta(outputs: list[Output]) -> list[Output]:
     ]
 
 
-def _render_sitemap(pages: list[str], ctx: RenderContext) -> bytes:
+def _render_sitemap(pages: list[tuple[str, tuple[str, ...]]], ctx: RenderContext) -> bytes:
     base = ctx.site.settings.base_url
-    rows = "".join(f"  <url><loc>{escape(absolute(base, url))}</loc></url>\n" for url in pages)
+    rows = "".join(f"  <url><loc>{escape(absolute(base, url))}</loc>{_lastmod(inputs, ctx)}</url>\n"
+                   for url, inputs in pages)
     return ('<?xml version="1.0" encoding="UTF-8"?>\n'
             '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">\n'
             f"{rows}</urlset>\n").encode("utf-8")
+
+
+def _lastmod(inputs: tuple[str, ...], ctx: RenderContext) -> str:
+    changed = last_change(inputs, ctx.site)
+    return f"<lastmod>{changed.astimezone(UTC):%Y-%m-%dT%H:%M:%SZ}</lastmod>" if changed else ""
 
 
 def _render_robots(ctx: RenderContext) -> bytes:

@@ -14,7 +14,6 @@ import re
 from dataclasses import dataclass
 from functools import partial
 from urllib.parse import urljoin, urlsplit
-from zoneinfo import ZoneInfo
 
 from feedgen.feed import FeedGenerator
 from lxml import etree
@@ -25,6 +24,7 @@ from ..graph import Site
 from ..ids import AUTHORITY, EPOCH, tag_uri
 from ..settings import Settings
 from ..urls import SECTION_URLS, absolute, item_url, tag_url
+from .item_dates import post_published, post_updated
 from .markup import first_paragraph_text, render_markdown, sanitize
 from .outputs import SETTINGS, Output, RenderContext
 from .pages import depends_on, newest_posts
@@ -103,25 +103,19 @@ def _render_posts(spec: FeedSpec, posts: tuple[Post, ...], ctx: RenderContext) -
     items = []
     for post in shown[:settings.feed_items]:
         if post.key not in cache:  # a post is in several feeds: render its Markdown once
-            cache[post.key] = _post_item(post, settings)
+            cache[post.key] = _post_item(post, ctx.site)
         items.append(cache[post.key])
     return write_feed(spec, items, settings)
 
 
-def _post_item(post: Post, settings: Settings) -> FeedItem:
+def _post_item(post: Post, site: Site) -> FeedItem:
+    settings = site.settings
     link = absolute(settings.base_url, item_url(post))
     content = absolutize_links(render_markdown(post.body, settings.base_path), link)
-    published = site_midnight(post.date, settings.timezone)
-    updated = max(published, site_midnight(post.updated, settings.timezone)) if post.updated else published
     return FeedItem(id=tag_uri(post), title=post.title, link=link,
                     summary=post.summary or first_paragraph_text(content), content=content,
                     authors=tuple(_author(p, settings) for p in post.authors), categories=post.tags,
-                    published=published, updated=updated)
-
-
-def site_midnight(day: dt.date, timezone: str) -> dt.datetime:
-    """A date-only post is published at 00:00 in the site's zone, never the machine's."""
-    return dt.datetime.combine(day, dt.time(), tzinfo=ZoneInfo(timezone))
+                    published=post_published(post, site), updated=post_updated(post, site))
 
 
 def _author(person: PersonRef, settings: Settings) -> tuple[str, str | None]:

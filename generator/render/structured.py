@@ -6,6 +6,7 @@ Each function returns plain data; templates emit it with `|tojson`, which escape
 
 from __future__ import annotations
 
+import datetime as dt
 
 from ..content.models import Event, Member, PersonRef, Post, Project
 from ..event_times import Occurrence
@@ -91,10 +92,11 @@ def _location(item: Event, join: str = "") -> dict:
     return {"@type": "Place", "name": str(location or "To be announced")}
 
 
-def blog_posting(post: Post, settings: Settings, description: str) -> dict:
+def blog_posting(post: Post, settings: Settings, description: str, updated: dt.date | None = None) -> dict:
+    """`updated`: the day it was last updated (render/item_dates.py), if not its date."""
     data = {"@context": CONTEXT, "@type": "BlogPosting", "headline": post.title,
             "url": absolute(settings.base_url, item_url(post)), "datePublished": post.date.isoformat(),
-            "dateModified": (post.updated or post.date).isoformat(), "description": description,
+            "dateModified": (updated or post.date).isoformat(), "description": description,
             "publisher": {"@type": "Organization", "name": settings.title, "url": settings.base_url}}
     if post.authors:
         data["author"] = people(post.authors, settings)

@@ -1,0 +1,108 @@
+"""When each content file was first and last committed, from the site's git history.
+
+Subscribers' apps compare dates to decide what changed (a calendar keeps an
+event whose LAST-MODIFIED did not move; a reader sorts items by pubDate), so the
+dates a build shows must mean something and must not depend on when it ran:
+
+- in a git checkout, ONE `git log` over content/ gives every file's first and
+  last commit (author dates: rebasing a branch onto main, as landing does, keeps
+  them); a renamed file keeps its history (rename detection);
+- outside git, or for a file not committed yet, SOURCE_DATE_EPOCH stands in for
+  both; without it the file has no dates here and the renderer uses the item's
+  own date. Never the wall clock: two builds of one commit stay byte-identical.
+
+A shallow clone lacks the early commits: files whose history reaches the cut get
+the cut's date as their first (and maybe last) commit. That is reported, once.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterable
+
+from .diagnostics import Diagnostics, Location
+
+UTC = dt.timezone.utc
+COMMIT = "@@"  # starts each commit's line in our log format; statuses and paths follow
+CONTENT = "content"
+
+
+@dataclass(frozen=True)
+class SourceDates:
+    first: dt.datetime  # aware UTC: when the file was first committed ("announced", CREATED)
+    last: dt.datetime  # aware UTC: its last commit (updated, LAST-MODIFIED, sitemap lastmod)
+
+
+def read_dates(root: Path, sources: Iterable[str], diagnostics: Diagnostics) -> dict[str, SourceDates]:
+    """Source path (relative to the site root) → its dates; a source with none is left out."""
+    committed = _committed_dates(root, diagnostics)
+    epoch = source_date_epoch()
+    dates = {}
+    for rel in sources:
+        if rel in committed:
+            dates[rel] = committed[rel]
+        elif epoch is not None:
+            dates[rel] = SourceDates(epoch, epoch)
+    return dates
+
+
+def source_date_epoch() -> dt.datetime | None:
+    epoch = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
+    return dt.datetime.fromtimestamp(int(epoch), UTC) if epoch.isdigit() else None
+
+
+def _git(root: Path, *args: str) -> str | None:
+    """git's output, or None outside a work tree (or without git)."""
+    try:
+        result = subprocess.run(["git", "-c", "log.showSignature=false", *args], cwd=root,
+                                capture_output=True, text=True, encoding="utf-8", errors="surrogateescape")
+    except OSError:
+        return None
+    return result.stdout if result.returncode == 0 else None
+
+
+def _committed_dates(root: Path, diagnostics: Diagnostics) -> dict[str, SourceDates]:
+    state = _git(root, "rev-parse", "--is-inside-work-tree", "--is-shallow-repository")
+    if state is None or not state.startswith("true"):
+        return {}
+    log = _git(root, "log", f"--format={COMMIT}%at", "--name-status", "-M", "-z", "--relative", "--", CONTENT)
+    if log is None:  # a repository without commits yet
+        return {}
+    dates = _dates_from_log(log)
+    if state.split()[1:] == ["true"]:
+        diagnostics.warning(Location(CONTENT), "This is a shallow git clone: content files whose history "
+                            "reaches the cut are dated by the cut (announced, CREATED, updated).",
+                            "Fetch the full history (git fetch --unshallow; in CI a checkout with "
+                            "fetch-depth: 0), or give the dates in front matter (announced:, updated:).")
+    return dates
+
+
+def _dates_from_log(log: str) -> dict[str, SourceDates]:
+    """Parse `git log --name-status -z`, newest commit first. A rename carries the
+    history of the old name over to the new one; before a deletion, the same name
+    belonged to another file."""
+    seen: dict[str, list[dt.datetime]] = {}
+    later_name: dict[str, str | None] = {}  # a name in older commits → the file's name now (None: gone)
+    tokens = iter(log.split("\0"))
+    when = None
+    for token in tokens:
+        token = token.lstrip("\n")
+        if not token:
+            continue
+        if token.startswith(COMMIT):
+            when = dt.datetime.fromtimestamp(int(token[len(COMMIT):]), UTC)
+            continue
+        paths = [next(tokens), next(tokens)] if token[0] in "RC" else [next(tokens)]
+        current = later_name.get(paths[-1], paths[-1])
+        if token[0] == "D":
+            later_name[paths[0]] = None
+            continue
+        if current is not None:
+            seen.setdefault(current, []).append(when)
+        if token[0] == "R":
+            later_name[paths[0]] = current
+    return {path: SourceDates(min(times), max(times)) for path, times in seen.items()}
