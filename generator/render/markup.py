@@ -25,14 +25,14 @@ from xml.etree import ElementTree as etree
 
 import markdown
 import nh3
-from latex2mathml.converter import convert as latex_to_mathml
-from markdown.blockprocessors import BlockProcessor
 from markdown.extensions import Extension
 from markdown.extensions.toc import slugify_unicode
-from markdown.inlinepatterns import InlineProcessor
 from markdown.treeprocessors import Treeprocessor
 from pygments.formatters import HtmlFormatter
 from pygments.token import STANDARD_TYPES
+
+from .fast_inline import use_triggered_inline
+from .latex_math import MathExtension
 
 TOC_MIN_HEADINGS = 4  # shorter texts read fine without a table of contents (DESIGN: "when long")
 TABLE_ALIGN_CLASSES = {"left": "align-left", "center": "align-center", "right": "align-right"}
@@ -152,76 +152,6 @@ def sanitize(html_text: str, base_path: str = "/") -> str:
     return _cleaner(base_path).clean(html_text)
 
 
-# ---------------------------------------------------------------- math
-
-# Inline $…$ follows Pandoc's rule so prices stay prose: no space after the opening
-# $ or before the closing one, and the closing $ is not followed by a digit
-# ("costs $5 and $10"). A backslash escapes a dollar, inside math and out.
-INLINE_MATH_RE = r"(?<![\\$])\$(?![\s$])((?:\\.|[^\\$])+?)(?<!\s)\$(?![\d$])"
-DISPLAY_MATH_RE = r"(?<![\\$])\$\$(?!\$)((?:\\.|[^\\$])+?)\$\$"
-_DISPLAY_BLOCK_START = re.compile(r" {0,3}\$\$")
-_DISPLAY_BLOCK_END = re.compile(r"\$\$[ \t]*(?:\n|$)")
-
-
-def render_math(latex: str, display: bool) -> str:
-    """LaTeX → MathML at build time (no client-side JavaScript). Bad LaTeX shows its
-    source instead of failing the build: latex2mathml raises many exception types."""
-    try:
-        return latex_to_mathml(latex, display="block" if display else "inline")
-    except Exception:  # noqa: BLE001 - any parser failure means "show the source"
-        return f'<code class="math-error">{html.escape(latex)}</code>'
-
-
-class _InlineMath(InlineProcessor):
-    """Runs before escapes and emphasis (priority between backticks and escapes),
-    so `a_1 * b_2` inside math never becomes emphasis and code spans keep their $."""
-
-    def __init__(self, pattern: str, md: markdown.Markdown, display: bool) -> None:
-        super().__init__(pattern, md)
-        self.display = display
-
-    def handleMatch(self, m: re.Match, data: str) -> tuple[str | None, int | None, int | None]:
-        latex = m.group(1).strip()
-        if not latex:
-            return None, None, None
-        return self.md.htmlStash.store(render_math(latex, self.display)), m.start(0), m.end(0)
-
-
-class _DisplayMathBlock(BlockProcessor):
-    """A paragraph opening with $$ is display math up to the $$ that ends a line,
-    even across blank lines; lines inside are never read as lists or headings."""
-
-    def test(self, parent: etree.Element, block: str) -> bool:
-        return bool(_DISPLAY_BLOCK_START.match(block))
-
-    def run(self, parent: etree.Element, blocks: list[str]) -> bool:
-        text = blocks[0].lstrip()[2:]
-        taken = 1
-        while not (end := _DISPLAY_BLOCK_END.search(text)):
-            if taken == len(blocks):
-                return False  # never closed: leave it to the paragraph rules
-            text += "\n\n" + blocks[taken]
-            taken += 1
-        latex, rest = text[:end.start()].strip(), text[end.end():]
-        if not latex:
-            return False
-        del blocks[:taken]
-        if rest.strip():
-            blocks.insert(0, rest)
-        placeholder = self.parser.md.htmlStash.store(
-            f'<div class="math-display">{render_math(latex, display=True)}</div>')
-        etree.SubElement(parent, "p").text = placeholder  # the stash unwraps <p> around a <div>
-        return True
-
-
-class _MathExtension(Extension):
-    def extendMarkdown(self, md: markdown.Markdown) -> None:
-        md.ESCAPED_CHARS.append("$")  # this instance's list: `\$` is a literal dollar
-        md.parser.blockprocessors.register(_DisplayMathBlock(md.parser), "math-display-block", 105)
-        md.inlinePatterns.register(_InlineMath(DISPLAY_MATH_RE, md, display=True), "math-display", 186)
-        md.inlinePatterns.register(_InlineMath(INLINE_MATH_RE, md, display=False), "math-inline", 185)
-
-
 # ---------------------------------------------------------------- tables
 
 class _TableAlignClasses(Treeprocessor):
@@ -257,13 +187,29 @@ def heading_slug(text: str, separator: str) -> str:
     return "section"
 
 
+class ReusedHtmlFormatter:
+    """codehilite asks for a new Pygments formatter per code block, and building one
+    (its stylesheet tables) costs about as much as highlighting a short block.
+    Formatting keeps no state, so one per set of options serves every block."""
+
+    def __init__(self) -> None:
+        self._made: dict[str, HtmlFormatter] = {}
+
+    def __call__(self, lang_str: str = "", **options) -> HtmlFormatter:
+        # lang_str: what codehilite passes to custom formatters; the HTML formatter ignores it.
+        key = repr(sorted(options.items()))
+        if key not in self._made:
+            self._made[key] = HtmlFormatter(**options)
+        return self._made[key]
+
+
 def make_markdown() -> markdown.Markdown:
-    return markdown.Markdown(
+    md = markdown.Markdown(
         extensions=["abbr", "attr_list", "def_list", "fenced_code", "footnotes", "md_in_html", "tables",
-                    "codehilite", "toc", "smarty", "sane_lists", _MathExtension(), _TableExtension()],
+                    "codehilite", "toc", "smarty", "sane_lists", MathExtension(), _TableExtension()],
         extension_configs={
             "codehilite": {"css_class": "codehilite", "guess_lang": False, "noclasses": False,
-                           "linenums": False},
+                           "linenums": False, "pygments_formatter": ReusedHtmlFormatter()},
             "toc": {"slugify": heading_slug, "separator": "-"},
             "tables": {"use_align_attribute": True},
             # "-" rather than ":" in ids; U+FE0E keeps the ↩ from turning into an emoji on phones.
@@ -271,6 +217,8 @@ def make_markdown() -> markdown.Markdown:
         },
         output_format="html",
     )
+    use_triggered_inline(md)
+    return md
 
 
 class MarkdownRenderer:
