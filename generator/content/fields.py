@@ -15,6 +15,7 @@ from typing import Any, Callable, Sequence
 from urllib.parse import urlsplit
 
 from ..diagnostics import Diagnostics, Location, did_you_mean
+from .characters import describe_character, first_control_character, first_space_or_control
 from .yaml_source import Document, Path
 
 INVALID: Any = type("Invalid", (), {"__repr__": lambda self: "INVALID"})()
@@ -31,6 +32,7 @@ class FieldContext:
     source: str  # path relative to the site root
     diagnostics: Diagnostics
     content_dir: Any = None  # pathlib.Path of content/, for file references
+    limits: Any = None  # limits.Limits from site.yaml; None: the defaults
     failed: bool = False
 
     def error(self, path: Path, message: str, hint: str = "", *, at_key: bool = False) -> Any:
@@ -108,6 +110,10 @@ class Text(FieldType):
             text = str(text)
         if not self.multiline and not text.strip():
             return ctx.error(path, f"{field_label(path)} is empty.", "Write a value or remove the line.")
+        found = None if self.multiline else first_control_character(text)
+        if found:  # one-line fields end up in attributes, feed titles and calendar lines
+            return ctx.error(path, f"{field_label(path)} contains {describe_character(found[1])}.",
+                             "Write the value on one line, without line breaks, tabs or control characters.")
         return text
 
 
@@ -163,19 +169,38 @@ class Url(FieldType):
         if not isinstance(value, str):
             return self.wrong_type(value, ctx, path)
         url = value.strip()
+        if refuse_spaces(url, value, ctx, path) is INVALID:
+            return INVALID
         if self.site_relative and url.startswith("/") and not url.startswith("//"):
             return url
         parts = urlsplit(url)
         scheme = parts.scheme.lower()
         if scheme == "mailto" and _EMAIL_RE.match(parts.path):
             return url
-        if scheme in ("http", "https") and parts.netloc and " " not in url:
+        if scheme in ("http", "https") and parts.netloc:
             return url
-        if not scheme and "." in url.split("/")[0] and " " not in url:
+        if not scheme and "." in url.split("/")[0]:
             return ctx.error(path, f'The address "{url}" is missing its https:// at the start.',
                              f"Write https://{url}")
         return ctx.error(path, f'"{url}" is not a web address {field_label(path)} accepts.',
                          f"Use {self.describe}.")
+
+
+# Files a web host reads as instructions (GitHub Pages, Netlify, Apache, Cloudflare);
+# dot-files such as .htaccess and .well-known/ are refused separately.
+HOSTING_NAMES = frozenset({"CNAME", "_redirects", "_headers", "_config.yml", "_routes.json", "vercel.json",
+                           "netlify.toml", "web.config", "staticwebapp.config.json"})
+
+
+def refuse_spaces(text: str, value: str, ctx: FieldContext, path: Path, kind: str = "web address") -> Any:
+    """Whitespace or a control character inside an address is refused before it is
+    parsed: urlsplit drops tabs and line breaks silently (issue 10, case 3)."""
+    found = first_space_or_control(text)
+    if found is None:
+        return text
+    what = "a space" if found[1] == " " else describe_character(found[1])
+    return ctx.error(path, f"{field_label(path)} contains {what}; a {kind} cannot.",
+                     "Remove it; write a space inside an address as %20.")
 
 
 class Email(FieldType):
@@ -186,6 +211,8 @@ class Email(FieldType):
         if not isinstance(value, str):
             return self.wrong_type(value, ctx, path)
         address = value.strip().removeprefix("mailto:")
+        if refuse_spaces(address, value, ctx, path) is INVALID:
+            return INVALID
         if not _EMAIL_RE.match(address):
             return ctx.error(path, f'"{value}" is not an email address.', "Write it like name@example.org.")
         return address
@@ -226,6 +253,10 @@ class ContentFile(FieldType):
     def check(self, value, ctx, path):
         if not isinstance(value, str):
             return self.wrong_type(value, ctx, path)
+        found = first_control_character(value)
+        if found:  # a file name may hold spaces, never line breaks
+            return ctx.error(path, f"{field_label(path)} contains {describe_character(found[1])}.",
+                             "Write the path on one line.")
         rel = value.strip().removeprefix("/").removeprefix("content/")
         normal = posixpath.normpath(rel)
         if "\\" in value or normal.startswith("..") or posixpath.isabs(normal) or ":" in normal:
@@ -247,6 +278,8 @@ class AliasPath(FieldType):
         if not isinstance(value, str):
             return self.wrong_type(value, ctx, path)
         alias = value.strip()
+        if refuse_spaces(alias, value, ctx, path, kind="path") is INVALID:
+            return INVALID
         parts = urlsplit(alias)
         if parts.scheme or parts.netloc or not alias.startswith("/") or parts.query or parts.fragment:
             return ctx.error(path, f'The alias "{value}" must be a path on this site starting with /.',
@@ -255,6 +288,11 @@ class AliasPath(FieldType):
         if any(s in (".", "..") for s in segments) or not segments:
             return ctx.error(path, f'The alias "{value}" is not a usable path.',
                              "Write a path like /old-name/ with no . or .. parts.")
+        hidden = next((s for s in segments if s.startswith(".") or s in HOSTING_NAMES), None)
+        if hidden:
+            return ctx.error(path, f'The alias "{value}" would write "{hidden}", a file that tells the web host '
+                             "what to do.", "Aliases are for old page addresses; ask a maintainer to add "
+                             "hosting files to the static folder named in site.yaml.")
         last = segments[-1]
         clean = "/" + "/".join(segments)
         return clean if "." in last and not alias.endswith("/") else clean + "/"
