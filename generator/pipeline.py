@@ -18,6 +18,7 @@ from pathlib import Path
 import jinja2
 
 from .content.discover import discover
+from .content.limits import Limits
 from .content.load import load_source
 from .diagnostics import Diagnostics, Location
 from .event_checks import check_recurrences
@@ -89,7 +90,8 @@ def plan_site(options: Options) -> Plan:
         # Incremental rebuilds fingerprint exactly the bytes that were parsed: a
         # file saved again mid-build must not pair new bytes with an old render.
         data = source_bytes[source.rel] = source.path.read_bytes()
-        item = load_source(source, root / "content", diagnostics, orphan_refs, data)
+        item = load_source(source, root / "content", diagnostics, orphan_refs, data,
+                           settings.limits if settings else Limits())
         if item is None:
             broken.setdefault(source.kind, set()).add(source.slug)
         else:

@@ -7,6 +7,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from .content.fields import INVALID, Field, FieldContext, FieldType, Integer, ListOf, Object, Slug, Text, Url, check_fields
+from .content.limits import Limits
 from .content.time_fields import TimeZone
 from .content.load import read_text
 from .content.yaml_source import YamlProblem, parse_yaml
@@ -58,6 +59,17 @@ SITE_FIELDS = [
     ], "{title, url, note}")), "How to join, shown on the home page."),
     Field("featured_projects", ListOf(Slug("projects")), "Project slugs featured on the home page."),
     Field("feed_items", Integer(1, 1000, "a number of items", 20), "How many items each feed carries (default 20)."),
+    Field("limits", Object([
+        Field("file_size", Integer(1000, 100_000_000, "a number of bytes", 1_000_000),
+              "Largest content file, in bytes (default 1000000)."),
+        Field("nesting_depth", Integer(1, 100, "a depth", 20),
+              "How deep lists, quotes and HTML blocks may nest (default 20)."),
+        Field("footnotes", Integer(0, 100_000, "a number of footnotes", 300), "Footnotes per text (default 300)."),
+        Field("code_block", Integer(100, 100_000_000, "a number of characters", 100_000),
+              "Characters in one code block (default 100000)."),
+        Field("tags", Integer(1, 10_000, "a number of tags", 20), "Tags per item (default 20)."),
+    ], "{file_size, nesting_depth, footnotes, code_block, tags}", build=lambda v: Limits(**v)),
+        "Bounds on each content file, so that no pull request can stall the build."),
 ]
 
 
@@ -74,6 +86,7 @@ class Settings:
     join: tuple = ()
     featured_projects: tuple = ()
     feed_items: int = 20
+    limits: Limits = Limits()
 
     @property
     def base_path(self) -> str:

@@ -9,6 +9,7 @@ from ..diagnostics import Diagnostics, Location
 from . import models
 from .discover import Source
 from .fields import FieldContext, Ref, check_each_field
+from .limits import Limits, check_markdown
 from .schemas import FIELDS, MODELS, RULES, check_slug
 from .yaml_source import Document, YamlProblem, parse_yaml
 
@@ -26,8 +27,8 @@ def read_text(path: Path, rel: str, diagnostics: Diagnostics, data: bytes | None
     return text.removeprefix("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
 
 
-def split_front_matter(text: str, rel: str, diagnostics: Diagnostics) -> tuple[str, str, int] | None:
-    """(yaml, body, line of the first YAML line) of a Markdown source."""
+def split_front_matter(text: str, rel: str, diagnostics: Diagnostics) -> tuple[str, str, int, int] | None:
+    """(yaml, body, line of the first YAML line, line of the first body line) of a Markdown source."""
     lines = text.split("\n")
     if not lines or lines[0].strip() != "---":
         diagnostics.error(Location(rel, 1, 1), "The file does not start with front matter.",
@@ -37,20 +38,26 @@ def split_front_matter(text: str, rel: str, diagnostics: Diagnostics) -> tuple[s
         if lines[index].strip() in ("---", "..."):
             yaml_text = "\n".join(lines[1:index]) + "\n"
             body = "\n".join(lines[index + 1:])
-            return yaml_text, body, 2
+            return yaml_text, body, 2, index + 2
     diagnostics.error(Location(rel, 1, 1), "The front matter is never closed.",
                       "Add a line with only `---` after the last field, before the text.")
     return None
 
 
 def load_source(source: Source, content_dir: Path, diagnostics: Diagnostics,
-                orphan_refs: list[Ref] | None = None, data: bytes | None = None) -> models.Item | None:
+                orphan_refs: list[Ref] | None = None, data: bytes | None = None,
+                limits: Limits = Limits()) -> models.Item | None:
     """The model of one source, or None when it has errors (all of them reported).
     The references of a file that failed are appended to `orphan_refs`, so the
     graph still reports an unknown slug in it: every problem, not the first."""
     slug_problem = check_slug_path(source)
     if slug_problem:
         diagnostics.error(Location(source.rel), *slug_problem)
+    data = source.path.read_bytes() if data is None else data
+    if len(data) > limits.file_size:
+        diagnostics.error(Location(source.rel), f"This file has {len(data):,} bytes; the limit is "
+                          f"{limits.file_size:,}.", "Split it, or link to large material instead of pasting it.")
+        return None
     text = read_text(source.path, source.rel, diagnostics, data)
     if text is None:
         return None
@@ -58,20 +65,22 @@ def load_source(source: Source, content_dir: Path, diagnostics: Diagnostics,
         parts = split_front_matter(text, source.rel, diagnostics)
         if parts is None:
             return None
-        yaml_text, body, first_line = parts
+        yaml_text, body, first_line, body_line = parts
+        body_ok = check_body(body, source.rel, body_line, limits, diagnostics)
     else:
-        yaml_text, body, first_line = text, None, 1
+        yaml_text, body, first_line, body_ok = text, None, 1, True
     try:
         doc = parse_yaml(yaml_text, first_line)
     except YamlProblem as problem:
         diagnostics.error(Location(source.rel, problem.line, problem.column), problem.message, problem.hint)
         return None
-    ctx = FieldContext(doc, source.rel, diagnostics, content_dir)
+    ctx = FieldContext(doc, source.rel, diagnostics, content_dir, limits)
     warn_comment_cuts(doc, ctx)
     if body is not None and "body" in doc.data:
         ctx.error(("body",), "The text is given twice: as `body:` and after the front matter.",
                   "In a .md file, write the text after the closing `---` and remove `body:`.", at_key=True)
     values, ok = check_each_field(FIELDS[source.kind], doc.data, ctx, ())
+    ok = _check_markdown_fields(values, yaml_text, first_line, ctx) and body_ok and ok
     if not ok:
         _apply_rules(source, values, ctx)
         if orphan_refs is not None:
@@ -85,6 +94,34 @@ def load_source(source: Source, content_dir: Path, diagnostics: Diagnostics,
         return None
     return MODELS[source.kind](kind=source.kind, slug=source.slug, source=source.rel,
                                positions=_positions(doc), **values)
+
+
+MARKDOWN_FIELDS = ("body", "first_plot")
+
+
+def check_body(body: str, rel: str, first_line: int, limits: Limits, diagnostics: Diagnostics) -> bool:
+    """Markdown text within the limits. (Control characters may stay: the
+    sanitizer, not the check, is what makes a body safe.)"""
+    problems = check_markdown(body, limits)
+    for problem in problems:
+        diagnostics.error(Location(rel, first_line + problem.line - 1), problem.message, problem.hint)
+    return not problems
+
+
+def _check_markdown_fields(values: dict, yaml_text: str, first_line: int, ctx: FieldContext) -> bool:
+    """Markdown written in a YAML field (`body: |`), checked like a .md body."""
+    ok = True
+    lines = yaml_text.split("\n")
+    for name in MARKDOWN_FIELDS:
+        if isinstance(values.get(name), str):
+            line, column = ctx.doc.position((name,))
+            written = lines[line - first_line] if 0 <= line - first_line < len(lines) else ""
+            block = written[column - 1:column].strip() in ("|", ">")  # the text starts on the next line
+            ok = check_body(values[name], ctx.source, line + block, ctx.limits or Limits(),
+                            ctx.diagnostics) and ok
+    if not ok:
+        ctx.failed = True
+    return ok
 
 
 def _positions(doc: Document) -> dict:
