@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Iterable
@@ -17,6 +18,7 @@ from .content.models import RFP, Event, Item, Member, Page, PersonRef, Post, Pro
 from .diagnostics import Diagnostics, Location, did_you_mean
 from .history import SourceDates
 from .settings import Settings
+from .urls import tag_slug
 
 PEOPLE_FIELDS = {"projects": ("authors",), "posts": ("authors",), "rfps": ("authors",),
                  "events": ("speakers",), "series": ("organizers",)}
@@ -83,6 +85,7 @@ def build_graph(items: list[Item], settings: Settings, diagnostics: Diagnostics,
     for ref in (*settings.featured_projects, *orphan_refs):
         resolver.find(ref)
     _check_numbers(site, diagnostics)
+    _unify_tags(site, diagnostics)
     site.posts = {slug: post for slug, post in site.posts.items()
                   if (include_drafts or not post.draft) and (today is None or post.date <= today)}
     _derive_back_references(site)
@@ -148,6 +151,47 @@ def _check_numbers(site: Site, diagnostics: Diagnostics) -> None:
             if other is not event:
                 diagnostics.error(where, f"Session number {event.number} of \"{series.title}\" is also used by "
                                   f"{other.source}.", "Give each session its own number.")
+
+
+def _unify_tags(site: Site, diagnostics: Diagnostics) -> None:
+    """One tag, one address (issue 10, case 6): tags are compared by slug. Two
+    spellings of the same words ("Community", "community") are one tag, shown as
+    the first spelling by date, with a warning at the others; two different tags
+    that share a slug ("C++", "C#" → /tags/c/) are an error naming both files."""
+    first: dict[str, tuple[str, Item]] = {}
+    for item in sorted((i for kind in ("posts", "projects", "events") for i in site.kind(kind).values()),
+                       key=_written_order):
+        tags = []
+        for index, tag in enumerate(item.tags):
+            slug = tag_slug(tag)
+            spelling, owner = first.setdefault(slug, (tag, item))
+            if spelling != tag:
+                where = item.where("tags", index)
+                if _words(spelling) == _words(tag):
+                    diagnostics.warning(where, f'The tag "{tag}" is written "{spelling}" in {owner.source}; '
+                                        f'it is shown as "{spelling}" everywhere.', f'Write "{spelling}" here too.')
+                else:
+                    diagnostics.error(where, f'The tags "{tag}" here and "{spelling}" in {owner.source} would '
+                                      f"share one address, /tags/{slug}/.",
+                                      f'Write "{spelling}" if they are the same topic, else choose another tag.')
+            tags.append(spelling)
+        if tuple(tags) != item.tags:
+            site.kind(item.kind)[item.slug] = dataclasses.replace(item, tags=tuple(dict.fromkeys(tags)))
+
+
+def _words(tag: str) -> str:
+    return re.sub(r"[\s_-]+", "-", tag.casefold().strip())
+
+
+def _written_order(item: Item) -> tuple:
+    """Items by the day they were written, then by file: who spelled a tag first."""
+    if isinstance(item, Post):
+        day = item.date
+    elif isinstance(item, Event):
+        day = dt.date(item.start.year, item.start.month, item.start.day)
+    else:
+        day = dt.date(item.year, 1, 1) if getattr(item, "year", None) else dt.date.max
+    return day, item.source
 
 
 # Stable orders with explicit tie-breakers: (key, newest first by reversing?).

@@ -11,7 +11,10 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Callable
 
+from ..urls import tag_slug
 from . import models
+from .characters import latin_look_alike, scripts_of
+from .limits import Limits
 from .fields import (
     INVALID, AliasPath, Boolean, Choice, ContentFile, Email, Field, FieldContext, FieldType, Integer,
     ListOf, Object, OneOf, Slug, Text, Url, SLUG_RE,
@@ -63,8 +66,39 @@ class Contact(FieldType):
         return Url().check(value, ctx, path)
 
 
+class Tags(FieldType):
+    """Topics. One tag is one address (/tags/SLUG/), so within an item two
+    spellings of one slug are one tag; look-alike letters from another script
+    are refused (issue 10, case 6)."""
+
+    describe = "a list of text"
+    example = ["community"]
+
+    def check(self, value, ctx, path):
+        tags = ListOf(Text(example="community")).check(value, ctx, path)
+        if tags is INVALID:
+            return INVALID
+        limit = (ctx.limits or Limits()).tags
+        if len(tags) > limit:
+            return ctx.error(path, f"There are {len(tags)} tags here; the limit is {limit}.",
+                             "Keep the few tags that say what this is about.", at_key=True)
+        kept: dict[str, str] = {}
+        for index, tag in enumerate(tag.strip() for tag in tags):
+            if len(scripts_of(tag)) > 1:
+                return ctx.error(path + (index,), f'The tag "{tag}" mixes letters of different alphabets ('
+                                 + " and ".join(sorted(s.title() for s in scripts_of(tag))) + ").",
+                                 f'Did you mean "{latin_look_alike(tag)}"? Retype it on one keyboard layout.')
+            slug = tag_slug(tag)
+            if slug in kept:
+                also = "" if kept[slug] == tag else f' (also as "{kept[slug]}")'
+                ctx.warning(path + (index,), f'The tag "{tag}" is listed twice{also}; it counts once.',
+                            "Remove the repeated tag.")
+            kept.setdefault(slug, tag)
+        return tuple(kept.values())
+
+
 PEOPLE = ListOf(PersonField())
-TAGS = ListOf(Text(example="community"))
+TAGS = Tags()
 BODY = Field("body", Text(multiline=True), "The Markdown text (in .md files: everything after the front matter).")
 ALIASES = Field("aliases", ListOf(AliasPath()), "Old URL paths that keep working as redirects here.")
 
