@@ -51,6 +51,10 @@ def make_parser() -> argparse.ArgumentParser:
             sub.add_argument("--host", default="127.0.0.1")
             sub.add_argument("--port", type=int, default=8000)
     _add_new_command(commands)
+    diff = commands.add_parser("diff", help="what a change does to the site: compare two built outputs")
+    diff.add_argument("old", type=Path, metavar="OLD_OUTPUT", help="the site built before the change")
+    diff.add_argument("new", type=Path, metavar="NEW_OUTPUT", help="the site built after it")
+    diff.add_argument("--format", choices=("text", "markdown"), default="text")
     return parser
 
 
@@ -72,6 +76,8 @@ def main(argv: list[str] | None = None) -> int:
     root = args.root.resolve()
     if args.command == "new":
         return run_new(root, args)
+    if args.command == "diff":
+        return run_diff(args.old, args.new, args.format)
     options = pipeline.Options(root=root, out=getattr(args, "out", None), drafts=args.drafts,
                                base_url=getattr(args, "base_url", None), now=getattr(args, "now", None))
     if args.command == "check":
@@ -98,6 +104,17 @@ def run_new(root: Path, args: argparse.Namespace) -> int:
     today = pipeline.build_clock(pipeline.Options(root=root)).astimezone(zone(plan.site.settings.timezone)).date()
     request = Request(args.kind, args.title, args.slug, args.date, args.series, tuple(args.author))
     return write_starter(root, request, plan.site, today)
+
+
+def run_diff(old: Path, new: Path, fmt: str) -> int:
+    from .changes import compare_outputs, format_report
+    for folder in (old, new):
+        if not folder.is_dir():
+            print(f"mlcsite diff: {folder} is not a folder; give two built sites, e.g. "
+                  "mlcsite diff /tmp/before output", file=sys.stderr)
+            return EXIT_USAGE
+    sys.stdout.write(format_report(compare_outputs(old, new), fmt))
+    return EXIT_OK
 
 
 def run_check(options: pipeline.Options, fmt: str) -> int:
