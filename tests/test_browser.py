@@ -14,6 +14,8 @@ import pytest
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import sync_playwright
 
+pytestmark = pytest.mark.browser  # needs Chromium
+
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync"]
 INDEXES = ["/", "/members/", "/projects/", "/events/", "/series/", "/posts/", "/rfps/"]

@@ -212,6 +212,7 @@ def flatten(expected: dict[str, list[tuple]], uids) -> list[tuple]:
     return sorted(rows, key=lambda row: (row[0], str(row[1])))
 
 
+@pytest.mark.browser
 def test_both_clients_expand_every_calendar_to_the_zoneinfo_instants(built):
     out, _ = built
     expected = expected_occurrences()
@@ -357,6 +358,7 @@ def test_the_series_calendar_matches_its_golden_file(built):
                                         "tests/test_calendars.py -k golden (and review the diff)"
 
 
+@pytest.mark.browser
 def test_the_sample_sites_calendars_parse_and_expand(sample_build):
     urls = ["calendar.ics", *sorted(p.relative_to(sample_build).as_posix()
                                     for p in sample_build.glob("*/*/*.ics"))]

