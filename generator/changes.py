@@ -135,7 +135,8 @@ def _summary(report: ChangeReport) -> str:
             parts.append(f"{verb} {', '.join(counts)}")
     text = "This change " + "; ".join(parts) + "."
     if report.events:
-        text += f" {len(report.events)} calendar event{'s' if len(report.events) != 1 else ''} differ."
+        count = len(report.events)
+        text += f" {count} calendar event{'s differ' if count != 1 else ' differs'}."
     return text
 
 
