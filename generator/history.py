@@ -20,7 +20,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 import subprocess
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable
 
@@ -37,9 +37,18 @@ class SourceDates:
     last: dt.datetime  # aware UTC: its last commit (updated, LAST-MODIFIED, sitemap lastmod)
 
 
-def read_dates(root: Path, sources: Iterable[str], diagnostics: Diagnostics) -> dict[str, SourceDates]:
+@dataclass
+class HistoryMemo:
+    """The last log read, by HEAD: a watch session reads history again only after
+    a commit (the log of a 13,000-file repository takes about a second)."""
+    head: str = ""
+    dates: dict[str, SourceDates] = field(default_factory=dict)
+
+
+def read_dates(root: Path, sources: Iterable[str], diagnostics: Diagnostics,
+               memo: HistoryMemo | None = None) -> dict[str, SourceDates]:
     """Source path (relative to the site root) → its dates; a source with none is left out."""
-    committed = _committed_dates(root, diagnostics)
+    committed = _committed_dates(root, diagnostics, memo or HistoryMemo())
     epoch = source_date_epoch()
     dates = {}
     for rel in sources:
@@ -65,20 +74,20 @@ def _git(root: Path, *args: str) -> str | None:
     return result.stdout if result.returncode == 0 else None
 
 
-def _committed_dates(root: Path, diagnostics: Diagnostics) -> dict[str, SourceDates]:
-    state = _git(root, "rev-parse", "--is-inside-work-tree", "--is-shallow-repository")
-    if state is None or not state.startswith("true"):
+def _committed_dates(root: Path, diagnostics: Diagnostics, memo: HistoryMemo) -> dict[str, SourceDates]:
+    state = _git(root, "rev-parse", "--is-inside-work-tree", "--is-shallow-repository", "HEAD")
+    if state is None or not state.startswith("true"):  # outside git, or no commit yet
         return {}
-    log = _git(root, "log", f"--format={COMMIT}%at", "--name-status", "-M", "-z", "--relative", "--", CONTENT)
-    if log is None:  # a repository without commits yet
-        return {}
-    dates = _dates_from_log(log)
-    if state.split()[1:] == ["true"]:
+    _, shallow, head = state.split()
+    if memo.head != head:
+        log = _git(root, "log", f"--format={COMMIT}%at", "--name-status", "-M", "-z", "--relative", "--", CONTENT)
+        memo.head, memo.dates = head, _dates_from_log(log or "")
+    if shallow == "true":
         diagnostics.warning(Location(CONTENT), "This is a shallow git clone: content files whose history "
                             "reaches the cut are dated by the cut (announced, CREATED, updated).",
                             "Fetch the full history (git fetch --unshallow; in CI a checkout with "
                             "fetch-depth: 0), or give the dates in front matter (announced:, updated:).")
-    return dates
+    return memo.dates
 
 
 def _dates_from_log(log: str) -> dict[str, SourceDates]:

@@ -30,6 +30,7 @@ from typing import Any, Callable
 
 import jinja2
 
+from .history import HistoryMemo
 from .render.outputs import CLOCK, SETTINGS, THEME, Output, RenderContext
 
 _PLAIN = (str, bytes, int, float, bool, type(None), dt.date, dt.time, dt.timedelta, Path)
@@ -73,6 +74,7 @@ class RenderCache:
     entries: dict[str, tuple[str, bytes]] = field(default_factory=dict)
     templates: TemplateCodeCache = field(default_factory=TemplateCodeCache)
     rendered: list[str] = field(default_factory=list)  # paths rendered (not reused) by the last build
+    history: HistoryMemo = field(default_factory=HistoryMemo)  # the last git log read
 
     def begin(self, ctx: RenderContext, parsed: dict[str, bytes]) -> "Fingerprints":
         """Start one build: compiled templates are reused, fingerprints computed afresh."""

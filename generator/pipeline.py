@@ -24,7 +24,7 @@ from .diagnostics import Diagnostics, Location
 from .event_checks import check_recurrences
 from .event_times import zone
 from .graph import Site, build_graph
-from .history import read_dates
+from .history import HistoryMemo, read_dates
 from .incremental import RenderCache
 from .render.outputs import Output, RenderContext
 from .render.plan import plan_outputs
@@ -78,8 +78,9 @@ def build_clock(options: Options) -> dt.datetime:
     return dt.datetime.now(dt.timezone.utc).replace(microsecond=0)
 
 
-def plan_site(options: Options) -> Plan:
-    """load → validate → graph → plan. Writes nothing."""
+def plan_site(options: Options, history: HistoryMemo | None = None) -> Plan:
+    """load → validate → graph → plan. Writes nothing. `history`: the last git
+    log read, kept by a watch session's cache."""
     diagnostics = Diagnostics()
     root = options.root
     settings = load_settings(root, diagnostics, options.base_url)
@@ -102,7 +103,7 @@ def plan_site(options: Options) -> Plan:
     today = now.astimezone(zone(settings.timezone)).date()  # a post dated later waits for its day
     site = build_graph(items, settings, diagnostics, broken=broken, include_drafts=options.drafts,
                        assets=found.assets, orphan_refs=orphan_refs, today=today)
-    site.dates = read_dates(root, source_bytes, diagnostics)  # one `git log` for all sources
+    site.dates = read_dates(root, source_bytes, diagnostics, history)  # one `git log` for all sources
     check_recurrences(site, diagnostics)
     outputs = plan_outputs(site, options.template_dir, diagnostics)
     return Plan(diagnostics, site, outputs, now, source_bytes)
@@ -167,7 +168,7 @@ def build(options: Options, cache: RenderCache | None = None) -> BuildResult:
     Without a cache (`mlcsite build`) the new site is staged and swapped in whole.
     With one (watch/serve) only outputs whose fingerprint changed are rendered,
     and output/ is updated file by file: the result is the same bytes."""
-    plan = plan_site(options)
+    plan = plan_site(options, cache.history if cache else None)
     if plan.diagnostics.has_errors():
         return BuildResult(plan.diagnostics)
     files = render_outputs(plan, options, cache)
