@@ -29,7 +29,9 @@ def render_math(latex: str, display: bool) -> str:
     """LaTeX → MathML at build time (no client-side JavaScript). Bad LaTeX shows its
     source instead of failing the build: latex2mathml raises many exception types."""
     try:
-        return latex_to_mathml(latex, display="block" if display else "inline")
+        mathml = latex_to_mathml(latex, display="block" if display else "inline")
+        # The source, for plain-text summaries (first_paragraph_text) and assistive tech.
+        return mathml.replace("<math ", f'<math alttext="{html.escape(latex)}" ', 1)
     except Exception:  # noqa: BLE001 - any parser failure means "show the source"
         return f'<code class="math-error">{html.escape(latex)}</code>'
 

@@ -103,7 +103,7 @@ def _allowed_attributes() -> dict[str, set[str]]:
     allowed = {tag: set(names) for tag, names in HTML_ATTRIBUTES.items()}
     for tag in MATHML_TAGS - {"math"}:
         allowed[tag] = _MATHML_COMMON | MATHML_ATTRIBUTES.get(tag, set())
-    allowed["math"] = set(_MATHML_COMMON)  # xmlns and display: TAG_ATTRIBUTE_VALUES
+    allowed["math"] = set(_MATHML_COMMON) | {"alttext"}  # xmlns and display: TAG_ATTRIBUTE_VALUES
     return allowed
 
 
@@ -277,7 +277,8 @@ def render_markdown_with_toc(text: str, base_path: str = "/") -> tuple[str, str]
 
 
 class _FirstParagraph(HTMLParser):
-    """Collects the text of the first <p>, leaving out footnote markers."""
+    """Collects the text of the first <p>, leaving out footnote markers; math
+    reads as its LaTeX source between $ (from alttext), not as flattened MathML."""
 
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)
@@ -288,6 +289,9 @@ class _FirstParagraph(HTMLParser):
             return
         if tag == "p":
             self.depth += 1
+        elif tag == "math" and self.depth and not self.skip and dict(attrs).get("alttext"):
+            self.parts.append(f"${dict(attrs)['alttext']}$")
+            self.skip += 1
         elif self.skip or "footnote-ref" in (dict(attrs).get("class") or ""):
             self.skip += 1
 
