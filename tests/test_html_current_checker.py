@@ -9,6 +9,10 @@ import shutil
 import subprocess
 from pathlib import Path
 
+import pytest
+
+pytestmark = pytest.mark.browser  # runs Java: not in the fast run (README "Tests")
+
 JS = Path(__file__).resolve().parent / "js"
 VNU = JS / "node_modules" / "vnu-jar" / "build" / "dist" / "vnu.jar"
 PINNED = json.loads((JS / "package.json").read_text())["dependencies"]["vnu-jar"]
