@@ -3,10 +3,9 @@
 For every content source of a site (default: the repository's sample site), this
 script edits the file's title (or a member's name), renders the whole site, and
 lists each output whose bytes changed although its declared `inputs`
-(render/outputs.py) do not name the file. The watch loop's fingerprints also hash
-each renderer's arguments, so such an output is not necessarily served stale; but
-its declaration is incomplete and the theme should fix it. It also checks the
-clock the same way.
+(render/outputs.py) do not name the file and whose identity (the renderer and its
+plain arguments) did not change either: the build cache would serve such an output
+stale. It also checks the clock the same way.
 
     .venv/bin/python bench/input_audit.py [SITE_FOLDER]
 """
@@ -31,12 +30,12 @@ NOW = dt.datetime(2026, 11, 27, 12, tzinfo=dt.timezone.utc)
 _TITLE = re.compile(r"^(title|name): (.*)$", re.MULTILINE)
 
 
-def render_site(root: Path, now: dt.datetime = NOW) -> tuple[dict[str, bytes], dict[str, frozenset]]:
+def render_site(root: Path, now: dt.datetime = NOW) -> tuple[dict[str, bytes], dict[str, tuple]]:
     options = pipeline.Options(root=root, now=now)
     plan = pipeline.plan_site(options)
     if plan.diagnostics.has_errors():
         return {}, {}
-    return pipeline.render_outputs(plan, options), {o.path: o.inputs for o in plan.outputs}
+    return pipeline.render_outputs(plan, options), {o.path: (o.inputs, o.identity) for o in plan.outputs}
 
 
 def audit(root: Path) -> dict[str, set[str]]:
@@ -61,7 +60,7 @@ def audit(root: Path) -> dict[str, set[str]]:
     for later in (NOW + dt.timedelta(days=45), NOW + dt.timedelta(days=400)):
         files, _ = render_site(root, later)
         for path, data in files.items():
-            if path in baseline and data != baseline[path] and CLOCK not in declared[path]:
+            if path in baseline and data != baseline[path] and CLOCK not in declared[path][0]:
                 missing[path].add("clock")
     return missing
 
@@ -86,7 +85,9 @@ def _compare_after(root: Path, path: Path, text: str | None, label: str, baselin
     wanted = must_declare or label
     declarations = declared if text is None else declared_after
     for out, data in files.items():
-        if out in baseline and data != baseline[out] and wanted not in declarations[out]:
+        if out not in baseline or data == baseline[out] or declared[out][1] != declared_after[out][1]:
+            continue  # unchanged, or its identity changed: the cache renders it again
+        if wanted not in declarations[out][0]:
             missing[out].add(label)
 
 

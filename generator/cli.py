@@ -12,6 +12,8 @@ import time
 from pathlib import Path
 
 from . import pipeline
+from .build_cache import CACHE_DIR
+from .incremental import RenderCache
 from .report import FORMATS, format_diagnostics
 from .review import review_site
 
@@ -41,6 +43,8 @@ def make_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     build = commands.add_parser("build", help="build the whole site into output/")
     _add_build_options(build)
+    build.add_argument("--no-cache", action="store_true",
+                       help=f"render every output again, ignoring what {CACHE_DIR}/ remembers")
     check = commands.add_parser("check", help="validate all content without writing anything")
     check.add_argument("--format", choices=FORMATS, default="text")
     check.add_argument("--drafts", action="store_true", help=argparse.SUPPRESS)
@@ -87,7 +91,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"mlcsite: {problem}", file=sys.stderr)
         return EXIT_USAGE
     if args.command == "build":
-        return run_build(options)
+        return run_build(options, use_cache=not args.no_cache)
     from .watcher import run_watch
     return run_watch(options, serve=args.command == "serve",
                      host=getattr(args, "host", None), port=getattr(args, "port", None))
@@ -128,9 +132,13 @@ def run_check(options: pipeline.Options, fmt: str) -> int:
     return EXIT_CONTENT if plan.diagnostics.has_errors() else EXIT_OK
 
 
-def run_build(options: pipeline.Options) -> int:
+def run_build(options: pipeline.Options, use_cache: bool = True) -> int:
     started = time.perf_counter()
-    result = pipeline.build(options)
+    # --no-cache renders everything, and leaves a fresh cache for the next build.
+    cache = RenderCache.persistent(options.root, options.output_dir, in_place=False)
+    if not use_cache:
+        cache.written = {}
+    result = pipeline.build(options, cache)
     if result.diagnostics.items:
         sys.stderr.write(format_diagnostics(result.diagnostics, "text", options.root))
     if result.diagnostics.has_errors():

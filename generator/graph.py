@@ -47,6 +47,37 @@ class Site:
     sessions_by_series: dict[str, list[Event]] = field(default_factory=dict)
     posts_by_tag: dict[str, list[Post]] = field(default_factory=dict)
     projects_by_tag: dict[str, list[Project]] = field(default_factory=dict)
+    _shown: dict[str, frozenset[str]] = field(default_factory=dict, repr=False, compare=False)
+
+    def sources_shown_by(self, item: Item) -> frozenset[str]:
+        """The one rule for what showing an item reads, wherever it is shown (its
+        page, a row in a list, a feed entry, a VEVENT): its own file, the member
+        files of the people it names and, for an event, its series and the
+        series' organizers; for an RFP, its project. Every output declares the
+        union of this over the items it shows, so the build cache is exactly as
+        correct as this function."""
+        shown = self._shown.get(item.key)
+        if shown is None:
+            shown = self._shown[item.key] = frozenset(self._sources_of(item))
+        return shown
+
+    def _sources_of(self, item: Item) -> set[str]:
+        sources = {item.source}
+        people = [p for name in PEOPLE_FIELDS.get(item.kind, ()) for p in getattr(item, name)]
+        linked = self.series_of(item) if item.kind == "events" else None
+        if item.kind == "rfps" and item.project:
+            linked = self.projects.get(item.project.slug)
+        if linked is not None:
+            sources.add(linked.source)
+            people += [p for name in PEOPLE_FIELDS.get(linked.kind, ()) for p in getattr(linked, name)]
+        sources.update(p.member.source for p in people if p.member)
+        return sources
+
+    def sources_shown_by_all(self, items: Iterable[Item]) -> set[str]:
+        shown: set[str] = set()
+        for item in items:
+            shown |= self.sources_shown_by(item)
+        return shown
 
     def series_of(self, event: Event) -> Series | None:
         return self.series.get(event.series.slug) if event.series else None

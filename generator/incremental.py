@@ -3,41 +3,31 @@
 An output's fingerprint hashes everything its bytes can depend on:
 
 - its URL, kind and file path;
-- how it renders: the renderer function and its arguments, model objects
-  included field by field (a page's `post=` argument carries the post's data);
-- the inputs it declares (render/outputs.py) and the content of each: a source
-  file's bytes as the loader parsed them with its commit dates (history.py:
-  a commit moves "updated" without changing the bytes), every file under templates/ for
+- its identity: the renderer and its plain arguments (render/outputs.py);
+- the inputs it declares and the content of each: a source file's bytes as the
+  loader parsed them with its commit dates (history.py: a commit moves
+  "updated" without changing the bytes), every file under templates/ for
   "templates", the checked settings (with --base-url) for "site.yaml", the
   build clock for "clock";
 - the --drafts option.
 
 An output whose fingerprint is unchanged is not rendered again. STYLE 10: the
-result must equal a clean build byte for byte; tests/test_incremental.py checks
-that after random edits. A renderer argument whose repr shows a memory address
-cannot be fingerprinted soundly, so such an output is always rendered.
+result must equal a clean build byte for byte; tests/test_incremental.py and
+tests/test_build_cache.py check that after random edits.
 """
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
-import functools
 import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
 
 import jinja2
 
 from .history import HistoryMemo
+from .build_cache import CacheFolder, Written
 from .render.outputs import CLOCK, SETTINGS, THEME, Output, RenderContext
-
-_PLAIN = (str, bytes, int, float, bool, type(None), dt.date, dt.time, dt.timedelta, Path)
-
-
-class Unfingerprintable(Exception):
-    """A renderer argument has no stable description; render the output every time."""
 
 
 def _hash(*parts: str) -> str:
@@ -50,55 +40,67 @@ def _hash(*parts: str) -> str:
 
 class TemplateCodeCache(jinja2.BytecodeCache):
     """Compiled templates kept between rebuilds (compiling is most of a small
-    rebuild's time). Jinja keys each entry by the template's name and checks the
-    source's checksum, so an edited template is always compiled again."""
+    rebuild's time), in memory and, for `mlcsite build`, in the cache folder.
+    Jinja keys each entry by the template's name and checks the source's
+    checksum, so an edited template is always compiled again. Jinja also folds
+    filters over constants into the code (`'/x' | url` holds the base path), so
+    entries are keyed by the settings too (`salt`)."""
 
-    def __init__(self) -> None:
+    def __init__(self, folder: CacheFolder | None = None) -> None:
         self._code: dict[str, bytes] = {}
+        self.folder = folder
+        self.salt = ""
+
+    def _name(self, bucket: jinja2.bccache.Bucket) -> str:
+        return "template-" + _hash(self.salt, bucket.key)
 
     def load_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
-        code = self._code.get(bucket.key)
+        name = self._name(bucket)
+        code = self._code.get(name)
+        if code is None and self.folder is not None:
+            code = self.folder.read(name)
         if code is not None:
             bucket.bytecode_from_string(code)
 
     def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
-        self._code[bucket.key] = bucket.bytecode_to_string()
+        name = self._name(bucket)
+        self._code[name] = bucket.bytecode_to_string()
+        if self.folder is not None:
+            self.folder.write(name, self._code[name])
 
 
 @dataclass
 class RenderCache:
-    """Output path → (fingerprint, bytes) of the last render, and the compiled
-    templates. Lives as long as the watch session; a restart starts empty, so
-    changes to the generator's code need no key."""
+    """What output/ holds after the last build (path → Written: the output's key
+    and its bytes' digest) and the compiled templates. Watch keeps one for the
+    session (`in_place`: output/ is updated file by file); `mlcsite build` loads
+    one from the cache folder and stages a new output/. Either way only outputs
+    whose key changed are rendered."""
 
-    entries: dict[str, tuple[str, bytes]] = field(default_factory=dict)
+    written: dict[str, Written] = field(default_factory=dict)
     templates: TemplateCodeCache = field(default_factory=TemplateCodeCache)
     rendered: list[str] = field(default_factory=list)  # paths rendered (not reused) by the last build
     history: HistoryMemo = field(default_factory=HistoryMemo)  # the last git log read
+    folder: CacheFolder | None = None  # where it persists between runs, if anywhere
+    in_place: bool = True
+
+    @classmethod
+    def persistent(cls, root: Path, out_dir: Path, in_place: bool) -> "RenderCache":
+        folder = CacheFolder(root)
+        return cls(written=folder.load_manifest(out_dir), templates=TemplateCodeCache(folder), folder=folder,
+                   in_place=in_place)
 
     def begin(self, ctx: RenderContext, parsed: dict[str, bytes]) -> "Fingerprints":
         """Start one build: compiled templates are reused, fingerprints computed afresh."""
+        self.templates.salt = _hash(repr(ctx.site.settings), repr(ctx.drafts))
         ctx.env.bytecode_cache = self.templates  # before any template loads
         self.rendered = []
         return Fingerprints(ctx, parsed)
 
-    def get(self, path: str, fingerprint: str | None) -> bytes | None:
-        entry = self.entries.get(path)
-        if fingerprint is None or entry is None or entry[0] != fingerprint:
-            return None
-        return entry[1]
-
-    def put(self, path: str, fingerprint: str | None, data: bytes) -> None:
-        self.rendered.append(path)
-        if fingerprint is None:
-            self.entries.pop(path, None)
-        else:
-            self.entries[path] = (fingerprint, data)
-
-    def keep_only(self, paths: set[str]) -> None:
-        """Forget outputs that are no longer planned (deleted or renamed items)."""
-        for path in [p for p in self.entries if p not in paths]:
-            del self.entries[path]
+    def finish(self, out_dir: Path, written: dict[str, Written]) -> None:
+        self.written = written
+        if self.folder is not None:
+            self.folder.save_manifest(out_dir, written)
 
 
 class InputDigests:
@@ -150,75 +152,15 @@ class InputDigests:
         return _hash(*(f"{p.relative_to(folder).as_posix()}={self._file_digest(p)}" for p in files))
 
 
-class ValueDigests:
-    """Stable digests of renderer arguments. Model objects are shared by many
-    outputs, so each object is digested once per build (memoized by identity;
-    the memo keeps the object alive, so an id is never reused meanwhile)."""
-
-    def __init__(self) -> None:
-        self._memo: dict[int, tuple[Any, str]] = {}
-
-    def of(self, value: Any) -> str:
-        if isinstance(value, _PLAIN):
-            return f"{type(value).__name__}:{value!r}"
-        key = id(value)
-        if key in self._memo:
-            digest = self._memo[key][1]
-            if digest is None:  # a cycle: no finite description
-                raise Unfingerprintable(type(value).__name__)
-            return digest
-        self._memo[key] = (value, None)
-        digest = self._compute(value)
-        self._memo[key] = (value, digest)
-        return digest
-
-    def _compute(self, value: Any) -> str:
-        name = f"{type(value).__module__}.{type(value).__qualname__}"
-        if dataclasses.is_dataclass(value) and not isinstance(value, type):
-            return _hash(name, *(f"{f.name}={self.of(getattr(value, f.name))}" for f in dataclasses.fields(value)
-                                 if f.metadata.get("fingerprint", True)))
-        if isinstance(value, (list, tuple)):
-            return _hash(name, *(self.of(v) for v in value))
-        if isinstance(value, (set, frozenset)):
-            return _hash(name, *sorted(self.of(v) for v in value))
-        if isinstance(value, dict):  # insertion order matters: templates iterate it
-            return _hash(name, *(f"{self.of(k)}={self.of(v)}" for k, v in value.items()))
-        if callable(value):
-            return self._callable(value)
-        text = repr(value)
-        if " at 0x" in text:
-            raise Unfingerprintable(name)
-        return _hash(name, text)
-
-    def _callable(self, func: Callable) -> str:
-        if isinstance(func, functools.partial):
-            keywords = [f"{k}={self.of(v)}" for k, v in sorted(func.keywords.items())]
-            return _hash("partial", self.of(func.func), *(self.of(a) for a in func.args), *keywords)
-        if hasattr(func, "__self__"):  # a bound method: its object matters too
-            return _hash("method", func.__qualname__, self.of(func.__self__))
-        qualname = getattr(func, "__qualname__", None)
-        if qualname is None:
-            raise Unfingerprintable(type(func).__name__)
-        # A closure's captured values and default arguments are part of what it renders.
-        cells = [self.of(c.cell_contents) for c in getattr(func, "__closure__", None) or ()]
-        defaults = [self.of(d) for d in getattr(func, "__defaults__", None) or ()]
-        return _hash("function", func.__module__, qualname, *cells, "|", *defaults)
-
-
 class Fingerprints:
     """The cache keys of one build's outputs."""
 
     def __init__(self, ctx: RenderContext, parsed: dict[str, bytes]) -> None:
         settings = ctx.site.settings  # includes --base-url
         self.inputs = InputDigests(ctx.root, ctx.template_dir, repr(settings), ctx.now, parsed, ctx.site.dates)
-        self.values = ValueDigests()
         self.salt = _hash(repr(ctx.drafts), str(ctx.template_dir))
 
-    def of(self, output: Output) -> str | None:
-        """The output's cache key, or None when it cannot be fingerprinted soundly."""
-        try:
-            renderer = self.values.of(output.render)
-        except Unfingerprintable:
-            return None
-        return _hash(self.salt, output.url, output.path, output.kind, renderer,
-                     self.inputs.combined(frozenset(output.inputs)))
+    def of(self, output: Output) -> str:
+        """The output's cache key: its declared inputs and its renderer's identity."""
+        return _hash(self.salt, output.url, output.path, output.kind, output.identity,
+                     self.inputs.combined(output.inputs))

@@ -15,8 +15,6 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import jinja2
-
 from .content.discover import discover
 from .content.limits import Limits
 from .content.load import load_source
@@ -26,10 +24,10 @@ from .event_times import zone
 from .graph import Site, build_graph
 from .history import HistoryMemo, read_dates
 from .incremental import RenderCache
+from .output_update import render_with, update_output
 from .render.outputs import Output, RenderContext
 from .render.plan import plan_outputs
 from .settings import load_settings
-from .writer import sync_site, write_site
 
 
 @dataclass(frozen=True)
@@ -110,31 +108,26 @@ def plan_site(options: Options, history: HistoryMemo | None = None) -> Plan:
 
 
 def render_outputs(plan: Plan, options: Options, cache: RenderCache | None = None) -> dict[str, bytes]:
-    """Render every planned output: path under output/ → bytes. With a cache
-    (watch), an output whose fingerprint is unchanged reuses its last bytes. A
-    broken theme template is reported as a diagnostic naming the template and line."""
-    ctx = RenderContext(site=plan.site, now=plan.now, root=options.root,
-                        template_dir=options.template_dir, drafts=options.drafts)
-    fingerprints = cache.begin(ctx, plan.source_bytes) if cache else None
+    """Every planned output in memory: path under output/ → bytes (tests and
+    benchmarks compare these; builds stream to disk instead). A broken theme
+    template is reported as a diagnostic naming the template and line."""
+    ctx = _render_context(plan, options)
+    render = render_with(ctx, lambda exc, output: plan.diagnostics.error(*_template_problem(exc, output, options)))
     files: dict[str, bytes] = {}
     for output in plan.outputs:
-        key = fingerprints.of(output) if fingerprints else None
-        data = cache.get(output.path, key) if cache else None
+        data = render(output)
         if data is None:
-            try:
-                data = output.render(ctx)
-            except jinja2.TemplateError as exc:
-                plan.diagnostics.error(*_template_problem(exc, output, options))
-                break
-            if cache:
-                cache.put(output.path, key, data)
+            break
         files[output.path] = data
-    if cache and not plan.diagnostics.has_errors():
-        cache.keep_only(set(files))
     return files
 
 
-def _template_problem(exc: jinja2.TemplateError, output: Output, options: Options) -> tuple:
+def _render_context(plan: Plan, options: Options) -> RenderContext:
+    return RenderContext(site=plan.site, now=plan.now, root=options.root, template_dir=options.template_dir,
+                         drafts=options.drafts)
+
+
+def _template_problem(exc: Exception, output: Output, options: Options) -> tuple:
     name = getattr(exc, "filename", None) or getattr(exc, "name", None)
     line = getattr(exc, "lineno", None) or 0
     if not name:  # a runtime error: find the template frame in the traceback
@@ -165,21 +158,27 @@ class BuildResult:
 def build(options: Options, cache: RenderCache | None = None) -> BuildResult:
     """check, render, write; on any error nothing is written.
 
-    Without a cache (`mlcsite build`) the new site is staged and swapped in whole.
-    With one (watch/serve) only outputs whose fingerprint changed are rendered,
-    and output/ is updated file by file: the result is the same bytes."""
+    Without a cache every output is rendered into a new folder that replaces
+    output/ whole. With one (watch, or `mlcsite build` with its cache folder)
+    only outputs whose key changed are rendered: the result is the same bytes."""
     plan = plan_site(options, cache.history if cache else None)
     if plan.diagnostics.has_errors():
         return BuildResult(plan.diagnostics)
-    files = render_outputs(plan, options, cache)
-    if plan.diagnostics.has_errors():
-        return BuildResult(plan.diagnostics)
-    if cache is None:
-        write_site(files, options.output_dir)
-        rendered = written = sorted(files)
+    ctx = _render_context(plan, options)
+    if cache is not None:
+        fingerprints = cache.begin(ctx, plan.source_bytes)
+        keys = {o.path: fingerprints.of(o) for o in plan.outputs}
     else:
-        rendered, written = cache.rendered, sync_site(files, options.output_dir)
-    return BuildResult(plan.diagnostics, len(files), rendered, written, plan.site.settings.base_path)
+        keys = dict.fromkeys((o.path for o in plan.outputs), "")
+    render = render_with(ctx, lambda exc, output: plan.diagnostics.error(*_template_problem(exc, output, options)))
+    update = update_output(plan.outputs, keys, render, options.output_dir, cache)
+    if update is None or plan.diagnostics.has_errors():
+        return BuildResult(plan.diagnostics)
+    if cache is not None:
+        cache.rendered = update.rendered
+        cache.finish(options.output_dir, update.files)
+    return BuildResult(plan.diagnostics, len(update.files), update.rendered, update.written,
+                       plan.site.settings.base_path)
 
 
 def unsafe_output_dir(options: Options) -> str | None:

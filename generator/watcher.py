@@ -268,7 +268,8 @@ class WatchSession:
     def __init__(self, options: pipeline.Options, say: Say, warn: Say, live: LiveState | None = None,
                  native=Observer) -> None:
         self.options, self.say, self.warn, self.live = options, say, warn, live
-        self.cache = RenderCache()
+        # The cache folder `mlcsite build` keeps: a watch started after a build renders nothing.
+        self.cache = RenderCache.persistent(options.root, options.output_dir, in_place=True)
         scope = WatchScope(options.root.resolve(), options.output_dir.resolve())
         self.inbox = Inbox(scope)
         self.folders = FolderWatch(scope, self.inbox, say, native)

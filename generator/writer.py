@@ -2,8 +2,10 @@
 
 `build` renders into a staging folder beside output/ and swaps it in (an atomic
 exchange where Linux offers it), so a failed or interrupted build leaves the
-previous output/ exactly as it was. `watch` updates output/ file by file (temp
-file + os.replace), touching only what changed and removing what went away.
+previous output/ exactly as it was. Files that did not change are hard links
+to the ones in output/ (a copy where links fail), so a rebuild writes only what
+changed. `watch` updates output/ file by file (temp file + os.replace), touching
+only what changed and removing what went away.
 """
 
 from __future__ import annotations
@@ -18,20 +20,51 @@ from pathlib import Path
 _RENAME_EXCHANGE = 2
 
 
-def write_site(files: dict[str, bytes], out_dir: Path) -> None:
-    """Replace out_dir by exactly `files` (paths relative to it)."""
-    out_dir = out_dir.absolute()
-    out_dir.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.staging-", dir=out_dir.parent))
-    try:
-        for rel, data in files.items():
-            target = staging / rel
-            target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_bytes(data)
-        staging.chmod(0o755)
-        _swap_in(staging, out_dir)
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)  # after the swap: the previous site
+class Staging:
+    """A new output folder being filled beside out_dir; `swap_in` replaces out_dir
+    by it in one step, `discard` forgets it. Each file is written once, as it is
+    rendered, so the whole site is never held in memory."""
+
+    def __init__(self, out_dir: Path) -> None:
+        self.out_dir = out_dir.absolute()
+        self.out_dir.parent.mkdir(parents=True, exist_ok=True)
+        self.folder = Path(tempfile.mkdtemp(prefix=f".{self.out_dir.name}.staging-", dir=self.out_dir.parent))
+        self._folders: set[str] = {""}
+
+    def _parent_of(self, rel: str) -> Path:
+        parent = rel.rpartition("/")[0]
+        if parent not in self._folders:
+            (self.folder / parent).mkdir(parents=True, exist_ok=True)
+            self._folders.add(parent)
+        return self.folder / rel
+
+    def write(self, rel: str, data: bytes) -> None:
+        with open(self._parent_of(rel), "wb") as handle:
+            handle.write(data)
+
+    def keep(self, rel: str, size: int) -> bool:
+        """Take output/rel as it is (a hard link); False when it is not there with
+        the size recorded for it, so the caller renders it again."""
+        source = self.out_dir / rel
+        try:
+            if source.stat().st_size != size:
+                return False
+            target = self._parent_of(rel)
+            try:
+                os.link(source, target)
+            except OSError:  # another file system, or links not allowed
+                shutil.copyfile(source, target)
+        except OSError:
+            return False
+        return True
+
+    def swap_in(self) -> None:
+        self.folder.chmod(0o755)
+        _swap_in(self.folder, self.out_dir)
+        self.discard()  # after the swap: the previous site
+
+    def discard(self) -> None:
+        shutil.rmtree(self.folder, ignore_errors=True)
 
 
 def _swap_in(staging: Path, out_dir: Path) -> None:
@@ -59,29 +92,27 @@ def _exchange(a: Path, b: Path) -> bool:
     return result == 0
 
 
-def sync_site(files: dict[str, bytes], out_dir: Path) -> list[str]:
-    """Make out_dir hold exactly `files`, writing only what differs. Returns the
-    paths written or removed, sorted. Each write is a temp file + os.replace, so a
-    reader (the dev server) never sees half a file; unchanged files keep their
-    modification time. Stale files go first, so a file that becomes a folder (or
-    the reverse) never blocks the write."""
-    out_dir.mkdir(parents=True, exist_ok=True)
-    changed = _remove_stale(out_dir, set(files))
-    for rel, data in files.items():
+def update_files(out_dir: Path, changed: dict[str, bytes], gone: list[str]) -> None:
+    """Update out_dir in place when the caller knows what it holds (watch's
+    record of the last build): write `changed`, remove `gone`, nothing else is
+    read. Removals first, so a file that becomes a folder never blocks a write."""
+    for rel in gone:
+        (out_dir / rel).unlink(missing_ok=True)
+        _remove_empty_parents(out_dir, rel)
+    for rel, data in changed.items():
         target = out_dir / rel
-        if _holds(target, data):
-            continue
         target.parent.mkdir(parents=True, exist_ok=True)
         _replace_file(target, data)
-        changed.append(rel)
-    return sorted(changed)
 
 
-def _holds(target: Path, data: bytes) -> bool:
-    try:
-        return target.stat().st_size == len(data) and target.read_bytes() == data
-    except OSError:
-        return False
+def _remove_empty_parents(out_dir: Path, rel: str) -> None:
+    for parent in Path(rel).parents:
+        if parent == Path("."):
+            return
+        try:
+            (out_dir / parent).rmdir()
+        except OSError:  # not empty, or already gone
+            return
 
 
 def _replace_file(target: Path, data: bytes) -> None:
@@ -94,18 +125,3 @@ def _replace_file(target: Path, data: bytes) -> None:
     except BaseException:  # Ctrl-C or a full disk: leave no temp file behind
         Path(temp).unlink(missing_ok=True)
         raise
-
-
-def _remove_stale(out_dir: Path, wanted: set[str]) -> list[str]:
-    """Delete files that are not wanted (and folders left empty), deepest first."""
-    wanted_dirs = {parent.as_posix() for rel in wanted for parent in Path(rel).parents}
-    removed = []
-    for path in sorted(out_dir.rglob("*"), key=lambda p: p.as_posix(), reverse=True):
-        rel = path.relative_to(out_dir).as_posix()
-        if path.is_dir() and not path.is_symlink():
-            if rel not in wanted_dirs and not any(path.iterdir()):
-                path.rmdir()
-        elif rel not in wanted:
-            path.unlink()
-            removed.append(rel)
-    return removed

@@ -34,7 +34,7 @@ from ..ids import EPOCH, calendar_uid
 from ..urls import absolute, item_url, url_of
 from .calendar_links import event_details, location_line, markdown_text
 from .item_dates import event_announced, event_changed, event_revision
-from .outputs import CLOCK, SETTINGS, Output, RenderContext
+from .outputs import CLOCK, SETTINGS, Output, RenderContext, identity_of
 from .vtimezone import vtimezone
 
 PRODID = "-//ML Collective//mlcsite calendars//EN"
@@ -44,38 +44,27 @@ SEQUENCE = {"tentative": 0, "confirmed": 1, "cancelled": 2}
 
 
 def plan_calendars(site: Site) -> list[Output]:
-    outputs = [_calendar("/calendar.ics", site.events.values(), site, _render_site_calendar)]
+    outputs = [_calendar("/calendar.ics", site.events.values(), site, _render_site_calendar, frozenset())]
     for slug in site.series:
         sessions = site.sessions_by_series.get(slug, [])
         outputs.append(_calendar(url_of("series", slug) + "calendar.ics", sessions, site,
-                                 partial(_render_series_calendar, slug), {site.series[slug].source}))
+                                 partial(_render_series_calendar, slug), {site.series[slug]}))
     for slug, event in site.events.items():
         outputs.append(_calendar(url_of("events", slug) + "event.ics", [event], site,
-                                 partial(_render_event_calendar, slug)))
+                                 partial(_render_event_calendar, slug), frozenset()))
     return outputs
 
 
-def _calendar(url: str, events: Iterable[Event], site: Site, render, extra: set[str] = frozenset()) -> Output:
+def _calendar(url: str, events: Iterable[Event], site: Site, render, about) -> Output:
+    """A VEVENT shows the event, its series (organizers, name, zone, join link)
+    and its people: Site.sources_shown_by; `about` is what the calendar itself
+    describes (a series)."""
     events = list(events)
-    inputs = {SETTINGS, *extra, *_sources(events, site)}
+    inputs = {SETTINGS, *site.sources_shown_by_all([*about, *events])}
     if any(_open_ended(event, site) for event in events):
         inputs.add(CLOCK)
-    return Output(url=url, render=render, inputs=frozenset(inputs), origin=None, kind="calendar")
-
-
-def _sources(events: list[Event], site: Site) -> set[str]:
-    """What a VEVENT shows: the event, its series (organizers, name, zone, join
-    link), and the member files of its speakers and organizers."""
-    sources = set()
-    for event in events:
-        sources.add(event.source)
-        people = list(event.speakers)
-        series = site.series_of(event)
-        if series:
-            sources.add(series.source)
-            people += series.organizers
-        sources.update(p.member.source for p in people if p.member)
-    return sources
+    return Output(url=url, render=render, inputs=frozenset(inputs), origin=None, kind="calendar",
+                  identity=f"{identity_of(render)} {sorted(e.key for e in events)}")
 
 
 def _open_ended(event: Event, site: Site) -> bool:

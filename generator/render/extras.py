@@ -3,6 +3,7 @@ sitemap.xml and robots.txt."""
 
 from __future__ import annotations
 
+import hashlib
 from functools import partial
 from pathlib import Path
 from xml.sax.saxutils import escape
@@ -23,14 +24,15 @@ def _read(path: Path, ctx: RenderContext) -> bytes:
 
 def plan_assets(site: Site, template_dir: Path) -> list[Output]:
     outputs = [Output("/" + rel, partial(_read, path), frozenset({f"content/{rel}"}),
-                      Location(f"content/{rel}"), kind="asset")
+                      Location(f"content/{rel}"), kind="asset", identity=f"copy content/{rel}")
                for path, rel in site.assets]
     static = template_dir / STATIC_DIR
     if static.is_dir():
         # Editor droppings (.DS_Store, x~) are never published: watch ignores them too.
         for path in sorted(p for p in static.rglob("*") if p.is_file() and not is_ignored_name(p.name)):
             rel = path.relative_to(static).as_posix()
-            outputs.append(Output(f"/assets/{rel}", partial(_read, path), frozenset({THEME}), kind="asset"))
+            outputs.append(Output(f"/assets/{rel}", partial(_read, path), frozenset({THEME}), kind="asset",
+                                  identity=f"copy {STATIC_DIR}/{rel}"))
     return outputs
 
 
@@ -40,7 +42,7 @@ def plan_redirects(site: Site) -> list[Output]:
         for index, alias in enumerate(item.aliases):
             outputs.append(Output(alias, partial(_render_redirect, item_url(item)),
                                   frozenset({item.source, THEME, SETTINGS}), item.where("aliases", index),
-                                  kind="redirect"))
+                                  kind="redirect", identity=f"redirect to {item_url(item)}"))
     return outputs
 
 
@@ -57,8 +59,10 @@ def plan_meta(outputs: list[Output]) -> list[Output]:
     # Which pages exist depends on every source those pages come from.
     inputs = frozenset({SETTINGS}).union(*(o.inputs for o in listed))
     return [
-        Output("/sitemap.xml", partial(_render_sitemap, pages), inputs, kind="meta"),
-        Output("/robots.txt", _render_robots, frozenset({SETTINGS}), kind="meta"),
+        # Identity: the URLs and each one's sources (hashed: the home page lists them all).
+        Output("/sitemap.xml", partial(_render_sitemap, pages), inputs, kind="meta",
+               identity="sitemap " + hashlib.blake2b(repr(pages).encode("utf-8"), digest_size=16).hexdigest()),
+        Output("/robots.txt", _render_robots, frozenset({SETTINGS}), kind="meta", identity="robots"),
     ]
 
 

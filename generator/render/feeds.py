@@ -27,7 +27,7 @@ from ..urls import SECTION_URLS, absolute, item_url, tag_url
 from .item_dates import post_published, post_updated
 from .markup import first_paragraph_text, render_markdown, sanitize
 from .outputs import SETTINGS, Output, RenderContext
-from .pages import depends_on, newest_posts
+from .pages import newest_posts
 from .timefmt import cadence_text, long_date, utc_offset, when_text
 
 GENERATOR = "mlcsite"  # not feedgen's default, which carries its version: an upgrade must not change feeds
@@ -65,35 +65,36 @@ def plan_feeds(site: Site) -> list[Output]:
     posts = [p for p in site.posts.values() if not p.draft]
     outputs = [
         _posts_feed(FeedSpec("/feed.xml", f"{name} — Posts", f"The latest posts from {name}.",
-                             SECTION_URLS["posts"]), posts),
+                             SECTION_URLS["posts"]), posts, site),
         _posts_feed(FeedSpec("/atom.xml", f"{name} — Posts", f"The latest posts from {name}.",
-                             SECTION_URLS["posts"], fmt="atom"), posts),
+                             SECTION_URLS["posts"], fmt="atom"), posts, site),
     ]
     for tag, tagged in site.posts_by_tag.items():
         page = tag_url(tag)
         outputs.append(_posts_feed(FeedSpec(page + "feed.xml", f"{name} — posts tagged {tag}",
                                             f"Posts from {name} tagged “{tag}”.", page),
-                                   [p for p in tagged if not p.draft]))
+                                   [p for p in tagged if not p.draft], site))
     outputs.append(_events_feed(site))
     return outputs
 
 
-def _posts_feed(spec: FeedSpec, posts: list[Post]) -> Output:
+def _posts_feed(spec: FeedSpec, posts: list[Post], site: Site) -> Output:
     # Every candidate post is an input, not only the N shown: a new post pushes
     # an old one out. (Posts scheduled for later are not in the graph yet.)
-    inputs = depends_on(posts) | {SETTINGS}
-    return Output(spec.url, partial(_render_posts, spec, tuple(posts)), frozenset(inputs), kind="feed")
+    inputs = site.sources_shown_by_all(posts) | {SETTINGS}
+    return Output(spec.url, partial(_render_posts, spec, tuple(posts)), frozenset(inputs), kind="feed",
+                  identity=f"posts feed {spec!r} {sorted(p.key for p in posts)}")
 
 
 def _events_feed(site: Site) -> Output:
     name = site.settings.title
     events = list(site.events.values())
-    series = {e.series.slug for e in events if e.series} & set(site.series)
     # Series give events their zone; the feed shows every event, past or not: no clock.
-    inputs = depends_on(events) | {site.series[s].source for s in series} | {SETTINGS}
+    inputs = site.sources_shown_by_all(events) | {SETTINGS}
     spec = FeedSpec(SECTION_URLS["events"] + "feed.xml", f"{name} — Events",
                     f"Talks, reading groups, research jams and meetups of {name}.", SECTION_URLS["events"])
-    return Output(spec.url, partial(_render_events, spec, tuple(events)), frozenset(inputs), kind="feed")
+    return Output(spec.url, partial(_render_events, spec, tuple(events)), frozenset(inputs), kind="feed",
+                  identity=f"events feed {spec!r} {sorted(e.key for e in events)}")
 
 
 def _render_posts(spec: FeedSpec, posts: tuple[Post, ...], ctx: RenderContext) -> bytes:

@@ -4,15 +4,23 @@ An `Output` names its URL, who asked for it (for collision messages), the inputs
 it shows (source files, relative to the site root, plus a few tokens such as
 "site.yaml", "templates" and "clock"), and how to render it. URL collisions,
 the sitemap and the redirects all come from this one list.
+
+The build cache keys an output by its declared inputs and its `identity`: a
+stable text naming the renderer and its plain arguments (items by kind/slug;
+their content is in the inputs). Nothing else of the renderer is looked at, so
+the inputs must name every file whose content the output shows
+(`Site.sources_shown_by` says which files an item shows).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
-from functools import cached_property
+from functools import cached_property, partial
 from pathlib import Path
 from typing import Any, Callable
+
+from ..content.models import Item, PersonRef
 
 from ..diagnostics import Location
 from ..graph import Site
@@ -31,10 +39,33 @@ class Output:
     origin: Location | None = None  # None: the theme declared it
     kind: str = "page"  # page, feed, calendar, asset, redirect, meta
     in_sitemap: bool = False
+    identity: str = ""  # how it renders, besides its inputs: see the module's doc
+
 
     @property
     def path(self) -> str:
         return output_path(self.url)
+
+
+def identity_of(value: Any) -> str:
+    """A stable description of a renderer argument: plain values by repr, items
+    by kind/slug (their content is an input), functions by module and name.
+    Anything else is a bug in a planner: it would make a cache key unsound."""
+    if value is None or isinstance(value, (str, int, float, bool, dt.date, dt.time, dt.timedelta)):
+        return repr(value)
+    if isinstance(value, Item):
+        return value.key
+    if isinstance(value, PersonRef):
+        return repr((value.slug, value.name, value.url, value.affiliation, value.equal))
+    if isinstance(value, (list, tuple)):
+        return "[" + ", ".join(map(identity_of, value)) + "]"
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{identity_of(k)}: {identity_of(v)}" for k, v in value.items()) + "}"
+    if isinstance(value, partial):
+        return f"{identity_of(value.func)}({identity_of(value.args)}, {identity_of(value.keywords)})"
+    if callable(value) and getattr(value, "__qualname__", "<").find("<") < 0:
+        return f"{value.__module__}.{value.__qualname__}"
+    raise TypeError(f"{type(value).__name__} has no stable identity for the build cache")
 
 
 @dataclass

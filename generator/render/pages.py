@@ -22,7 +22,7 @@ from ..graph import PEOPLE_FIELDS, Site
 from ..urls import SECTION_URLS, item_url, tag_url
 from . import timefmt
 from .environment import occurrences_of
-from .outputs import CLOCK, SETTINGS, THEME, Output, RenderContext
+from .outputs import CLOCK, SETTINGS, THEME, Output, RenderContext, identity_of
 
 POSTS_PER_PAGE = 10
 HOME_EVENTS = 3
@@ -39,9 +39,10 @@ def render_template(template: str, ctx: RenderContext, **context) -> bytes:
 def page(url: str, template: str, inputs: Iterable[str], origin: Location | None = None,
          build: Builder | None = None, **context) -> Output:
     """A page; `build(ctx)` adds what can only be chosen at render time (the clock)."""
+    identity = f"{template} {identity_of(build)} {identity_of(context)}"
     return Output(url=url, render=partial(_render_page, template, url, context, build),
                   inputs=frozenset(inputs) | {THEME, SETTINGS}, origin=origin, kind="page",
-                  in_sitemap=True)
+                  in_sitemap=True, identity=identity)
 
 
 def _render_page(template: str, url: str, context: dict, build: Builder | None, ctx: RenderContext) -> bytes:
@@ -49,18 +50,9 @@ def _render_page(template: str, url: str, context: dict, build: Builder | None, 
     return render_template(template, ctx, page_url=url, **context, **extra)
 
 
-def depends_on(items: Iterable[Item], site: Site | None = None) -> set[str]:
-    """The sources an item's rendering reads: itself, the people it names and, for
-    an event, its series (which gives its badge and may give its time zone)."""
-    sources: set[str] = set()
-    for item in items:
-        sources.add(item.source)
-        for name in PEOPLE_FIELDS.get(item.kind, ()):
-            sources.update(p.member.source for p in getattr(item, name) if p.member)
-        series = getattr(item, "series", None) if item.kind == "events" else None
-        if site is not None and series and series.slug in site.series:
-            sources.add(site.series[series.slug].source)
-    return sources
+def depends_on(items: Iterable[Item], site: Site) -> set[str]:
+    """The sources a page that shows `items` reads (graph.Site.sources_shown_by)."""
+    return site.sources_shown_by_all(items)
 
 
 def _origin(item: Item) -> Location:
@@ -80,7 +72,7 @@ def plan_pages(site: Site) -> list[Output]:
         *_plan_home(site), *_plan_members(site), *_plan_projects(site), *_plan_events(site),
         *_plan_series(site), *_plan_posts(site), *_plan_rfps(site), *_plan_free_pages(site),
         Output("/404.html", partial(_render_page, "404.html", "/404.html", {}, None),
-               frozenset({THEME, SETTINGS}), kind="page"),
+               frozenset({THEME, SETTINGS}), kind="page", identity="404.html"),
     ]
     return [dataclasses.replace(o, inputs=o.inputs | menu_sources) for o in outputs]
 
@@ -118,7 +110,7 @@ def _next(ctx: RenderContext, event: Event):
 
 def _plan_members(site: Site) -> list[Output]:
     members = sorted(site.members.values(), key=lambda m: m.slug)
-    outputs = [page(SECTION_URLS["members"], "members.html", depends_on(members),
+    outputs = [page(SECTION_URLS["members"], "members.html", depends_on(members, site),
                     active=[m for m in members if m.status != "alumni"],
                     alumni=[m for m in members if m.status == "alumni"])]
     for slug, member in site.members.items():
@@ -158,11 +150,11 @@ def talks_in_order(ctx: RenderContext, events: Iterable[Event]) -> list[Event]:
 
 def _plan_projects(site: Site) -> list[Output]:
     projects = list(site.projects.values())
-    outputs = [page(SECTION_URLS["projects"], "projects.html", depends_on(projects),
+    outputs = [page(SECTION_URLS["projects"], "projects.html", depends_on(projects, site),
                     years=projects_by_year(projects), tags=tag_counts(projects))]
     for project in projects:
         rfps = [r for r in site.rfps.values() if r.project and r.project.slug == project.slug]
-        outputs.append(page(item_url(project), "project.html", depends_on([project, *rfps]), _origin(project),
+        outputs.append(page(item_url(project), "project.html", depends_on([project, *rfps], site), _origin(project),
                             project=project, rfps=sorted(rfps, key=lambda r: r.slug)))
     return outputs
 
@@ -275,15 +267,15 @@ def _plan_posts(site: Site) -> list[Output]:
         # A list page shows its own posts; which posts those are (and how many
         # pages there are) is in its arguments, which fingerprints include.
         shown = posts[(number - 1) * POSTS_PER_PAGE:number * POSTS_PER_PAGE]
-        outputs.append(page(url, "posts.html", depends_on(shown), posts=shown,
+        outputs.append(page(url, "posts.html", depends_on(shown, site), posts=shown,
                             page_number=number, page_count=page_count, page_urls=page_urls))
     for post in posts:
-        outputs.append(page(item_url(post), "post.html", depends_on([post]), _origin(post), post=post))
+        outputs.append(page(item_url(post), "post.html", depends_on([post], site), _origin(post), post=post))
     tags = sorted(set(site.posts_by_tag) | set(site.projects_by_tag))
     for tag in tags:
         tagged = site.posts_by_tag.get(tag, [])
         projects = site.projects_by_tag.get(tag, [])
-        outputs.append(page(tag_url(tag), "tag.html", depends_on([*tagged, *projects]), tag=tag,
+        outputs.append(page(tag_url(tag), "tag.html", depends_on([*tagged, *projects], site), tag=tag,
                             posts=tagged, projects=projects, has_feed=bool(tagged)))
     return outputs
 
@@ -300,14 +292,14 @@ def rfps_in_order(rfps: Iterable[RFP]) -> list[RFP]:
 
 
 def _plan_rfps(site: Site) -> list[Output]:
-    outputs = [page(SECTION_URLS["rfps"], "rfps.html", depends_on(site.rfps.values()),
+    outputs = [page(SECTION_URLS["rfps"], "rfps.html", depends_on(site.rfps.values(), site),
                     rfps=rfps_in_order(site.rfps.values()))]
     for rfp in site.rfps.values():
         project = site.projects.get(rfp.project.slug) if rfp.project else None
-        outputs.append(page(item_url(rfp), "rfp.html", depends_on([rfp] + ([project] if project else [])),
+        outputs.append(page(item_url(rfp), "rfp.html", depends_on([rfp] + ([project] if project else []), site),
                             _origin(rfp), rfp=rfp, project=project))
     return outputs
 
 
 def _plan_free_pages(site: Site) -> list[Output]:
-    return [page(item_url(p), "page.html", {p.source}, _origin(p), page=p) for p in site.pages.values()]
+    return [page(item_url(p), "page.html", depends_on([p], site), _origin(p), page=p) for p in site.pages.values()]

@@ -1,0 +1,138 @@
+"""The build cache folder, `.mlcsite-cache/` in the site's root (git-ignored).
+
+It remembers, between runs of `mlcsite build`, what output/ holds (a manifest:
+each file's cache key, digest and size) and the compiled templates, so a build
+renders only the outputs whose key changed and links the rest from output/.
+
+- Versioned: everything lives under a folder named by a hash of the generator's
+  own code and the versions of the libraries that shape the output, so another
+  version never reads it (and its folder is removed).
+- Safe to delete at any time: a missing cache is a full build.
+- Never trusted: every file carries a checksum of its payload; a corrupt,
+  truncated or foreign file is ignored. Writes are temp file + rename, so two
+  builds at once never see half a file.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import sys
+import tempfile
+from dataclasses import dataclass
+from importlib import metadata
+from pathlib import Path
+
+CACHE_DIR = ".mlcsite-cache"
+# The libraries whose versions can change what a build writes.
+_SHAPING = ("jinja2", "markupsafe", "markdown", "pygments", "nh3", "feedgen", "lxml", "icalendar", "pyyaml",
+            "python-dateutil", "latex2mathml", "tzdata")
+_GENERATOR = Path(__file__).resolve().parent
+
+
+def _digest(data: bytes) -> str:
+    return hashlib.blake2b(data, digest_size=16).hexdigest()
+
+
+def cache_version() -> str:
+    """Generator code + library versions + Python: a change to any is a new cache."""
+    parts = [sys.version]
+    for name in _SHAPING:
+        try:
+            parts.append(f"{name}={metadata.version(name)}")
+        except metadata.PackageNotFoundError:
+            parts.append(f"{name}=none")
+    for path in sorted(_GENERATOR.rglob("*.py")):
+        parts.append(f"{path.relative_to(_GENERATOR).as_posix()}={_digest(path.read_bytes())}")
+    return _digest("\n".join(parts).encode("utf-8"))[:16]
+
+
+@dataclass(frozen=True)
+class Written:
+    """One file of output/ as the last build left it."""
+
+    key: str  # the output's cache key (incremental.Fingerprints)
+    digest: str  # of its bytes
+    size: int
+
+
+class CacheFolder:
+    """The versioned folder and the checksummed files in it."""
+
+    def __init__(self, root: Path) -> None:
+        base = root / CACHE_DIR
+        self.folder = base / cache_version()
+        self.folder.mkdir(parents=True, exist_ok=True)
+        _ignore_in_git(base)
+        for old in base.iterdir():  # other versions' caches can never be read again
+            if old.is_dir() and old != self.folder:
+                shutil.rmtree(old, ignore_errors=True)
+
+    # ── checksummed files ──
+    def read(self, name: str) -> bytes | None:
+        try:
+            data = (self.folder / name).read_bytes()
+        except OSError:
+            return None
+        checksum, _, payload = data.partition(b"\n")
+        return payload if checksum.decode("ascii", "replace") == _digest(payload) else None
+
+    def write(self, name: str, payload: bytes) -> None:
+        """Best effort: a cache that cannot be written (deleted meanwhile, disk
+        full) costs the next build time, never this one its result."""
+        try:
+            self.folder.mkdir(parents=True, exist_ok=True)
+            fd, temp = tempfile.mkstemp(prefix=".tmp-", dir=self.folder)
+        except OSError:
+            return
+        try:
+            with os.fdopen(fd, "wb") as handle:
+                handle.write(_digest(payload).encode("ascii") + b"\n" + payload)
+            os.replace(temp, self.folder / name)
+        except OSError:
+            Path(temp).unlink(missing_ok=True)
+        except BaseException:
+            Path(temp).unlink(missing_ok=True)
+            raise
+
+    # ── the manifest of an output folder ──
+    def _manifest_name(self, out_dir: Path) -> str:
+        return f"manifest-{_digest(str(out_dir.resolve()).encode('utf-8'))[:16]}.json"
+
+    def load_manifest(self, out_dir: Path) -> dict[str, Written]:
+        """What out_dir holds, if it is still the folder the last build left;
+        else nothing (a full build)."""
+        payload = self.read(self._manifest_name(out_dir))
+        if payload is None:
+            return {}
+        try:
+            data = json.loads(payload)
+            if data["folder"] != _folder_identity(out_dir):
+                return {}
+            return {path: Written(*entry) for path, entry in data["files"].items()}
+        except (ValueError, KeyError, TypeError):
+            return {}
+
+    def save_manifest(self, out_dir: Path, files: dict[str, Written]) -> None:
+        data = {"folder": _folder_identity(out_dir),
+                "files": {path: [w.key, w.digest, w.size] for path, w in files.items()}}
+        self.write(self._manifest_name(out_dir), json.dumps(data, separators=(",", ":")).encode("utf-8"))
+
+
+def _folder_identity(folder: Path) -> list[int] | None:
+    """Each build swaps in a new folder: its inode tells whether output/ is still
+    the one a manifest describes (deleted or replaced by hand: it is not)."""
+    try:
+        info = folder.stat()
+    except OSError:
+        return None
+    return [info.st_dev, info.st_ino]
+
+
+def _ignore_in_git(base: Path) -> None:
+    """The cache must never be committed, even in a site whose .gitignore forgot it."""
+    marker = base / ".gitignore"
+    if not marker.exists():
+        marker.write_text("*\n", encoding="utf-8")
