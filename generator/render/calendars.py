@@ -159,7 +159,7 @@ def _make_vevent(site: Site, event: Event) -> icalendar.Event:
     plan = recurrence_plan(event, tzid)
     if plan is not None:  # the rule's anchor (see event_times); the written start is then an RDATE
         start, end = plan.dtstart, plan.dtstart + (end - start)
-    changed, announced = event_changed(event, site, _sources([event], site)), event_announced(event, site)
+    changed, announced = event_changed(event, site, site.sources_shown_by(event)), event_announced(event, site)
     vevent = icalendar.Event()
     vevent.add("UID", calendar_uid(event))
     vevent.add("DTSTAMP", changed.astimezone(UTC))
