@@ -20,9 +20,10 @@ from pathlib import Path
 import feedparser
 import icalendar
 import pytest
+import yaml
 from lxml import etree, html
 
-from conftest import ScratchSite
+from conftest import REPO, ScratchSite
 from generator import pipeline
 from generator.history import SourceDates, _dates_from_log
 from generator.incremental import RenderCache
@@ -198,6 +199,13 @@ def test_a_shallow_clone_is_reported(history_site, tmp_path):
     assert "shallow git clone" in built.output and "--unshallow" in built.output
     full = history_site.cli("build", "--out", str(tmp_path / "out2"), "--now", NOW)
     assert full.returncode == 0 and "shallow git clone" not in full.output
+
+
+def test_the_deploy_workflow_checks_out_the_whole_history():
+    """A shallow checkout (the action's default) would date every file by the last commit."""
+    workflow = yaml.safe_load((REPO / ".github" / "workflows" / "deploy.yml").read_text(encoding="utf-8"))
+    checkout = next(s for s in workflow["jobs"]["build"]["steps"] if s.get("uses", "").startswith("actions/checkout@"))
+    assert checkout["with"]["fetch-depth"] == 0
 
 
 def test_a_commit_alone_reaches_a_cached_build(history_site, tmp_path):
