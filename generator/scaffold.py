@@ -226,42 +226,50 @@ def _event_fields(starter: Starter, request: Request, series, site: Site | None,
 
 def _session_fields(starter: Starter, request: Request, series, usual: SessionDefaults,
                     day: dt.date | None, time: dt.time | None, today: dt.date) -> None:
-    label = series.short or series.title
-    if day is None:
-        day = usual.next_free_date(today)
-        if day is None:
-            raise Refusal(f'"{series.slug}" has no sessions yet to learn its day from: give --date, '
-                          'e.g. --date "2027-01-15 10:00".')
-        starter.notes.append(f"{day:%a %d %b %Y}: the next free {WEEKDAYS[day.weekday()]} (change it with --date)")
-    start_time = time or usual.time
+    day = day or _next_session_day(starter, series, usual, today)
     number = usual.number
-    heading = f"{label} #{number}" if number else label
+    heading = f"{series.short or series.title} #{number}" if number else (series.short or series.title)
     title = request.title or f"{PLACEHOLDER} the title of the session"
     starter.blocks["title"] = f"title: {_quote(f'{heading}: {title}')}\n"
     starter.blocks["series"] = f"series: {series.slug}\n"
     starter.name = request.slug or (f"{series.slug}-{number}" if number else f"{series.slug}-{day.isoformat()}")
     _slug_of(Request(request.kind, slug=starter.name))  # a --slug is checked like any other
+    start_time = time or usual.time
     if start_time is None:
         starter.blocks["start"] = f"# {PLACEHOLDER} the time below\nstart: {day.isoformat()} 10:00\n"
     else:
         starter.blocks["start"] = f"start: {day.isoformat()} {start_time:%H:%M}\n"
         if time is None:
             starter.notes.append(f"starts at {start_time:%H:%M}, {usual.explain()}")
+    if series.timezone:
+        starter.notes.append(f"times are in {series.timezone}, the series' zone")
+    _session_habits(starter, usual)
+    starter.body = f"{PLACEHOLDER}: a few sentences on what the session is about, in Markdown.\n"
+
+
+def _next_session_day(starter: Starter, series, usual: SessionDefaults, today: dt.date) -> dt.date:
+    day = usual.next_free_date(today)
+    if day is None:
+        raise Refusal(f'"{series.slug}" has no sessions yet to learn its day from: give --date, '
+                      'e.g. --date "2027-01-15 10:00".')
+    starter.notes.append(f"{day:%a %d %b %Y}: the next free {WEEKDAYS[day.weekday()]} (change it with --date)")
+    return day
+
+
+def _session_habits(starter: Starter, usual: SessionDefaults) -> None:
+    """Length, number, place and papers, as the series' sessions usually have them."""
     if usual.duration:
         starter.blocks["duration"] = f"duration: {_duration(usual.duration)}\n"
-    if number:
-        starter.blocks["number"] = f"number: {number}\n"
+    if usual.number:
+        starter.blocks["number"] = f"number: {usual.number}\n"
     if usual.location:
         starter.blocks["location"] = _location(usual.location)
         starter.notes.append("the location is the latest session's")
-    if series.timezone:
-        starter.notes.append(f"times are in {series.timezone}, the series' zone")
     if usual.has_papers:
         starter.blocks["papers"] = (f"papers:  # the paper(s) discussed; delete this block if there is none\n"
                                     f"  - title: \"{PLACEHOLDER} the paper's title\"\n"
                                     f"    url: https://arxiv.org/abs/{PLACEHOLDER.replace(' ', '-')}\n"
                                     f"    authors: \"{PLACEHOLDER} e.g. Vaswani et al.\"\n")
-    starter.body = f"{PLACEHOLDER}: a few sentences on what the session is about, in Markdown.\n"
 
 
 def render_starter(starter: Starter) -> str:

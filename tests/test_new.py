@@ -145,3 +145,21 @@ def test_new_explains_what_it_cannot_do(dlct_site, args, message):
     result = dlct_site.cli("new", *args, env=CLOCK)
     assert result.returncode == 2 and message in result.stderr, result.output
     assert not list((dlct_site.root / "content").rglob("*x*.md"))
+
+
+def test_a_numbered_series_gets_the_next_number_and_the_usual_place(make_site):
+    jam = ("---\ntitle: \"Jam #{n}\"\nseries: jam\nnumber: {n}\nstart: {day} 09:00\nduration: 3h\n"
+           "location: {{name: Gather, url: https://example.org/gather}}\n---\n")
+    site = make_site({
+        "content/series/jam.yaml": "title: Research Jam\nnumbered: true\ntimezone: Europe/Berlin\n",
+        "content/events/jam-33.md": jam.format(n=33, day="2026-10-03"),
+        "content/events/jam-34.md": jam.format(n=34, day="2026-11-14"),
+    })
+    result = site.cli("new", "event", "Small models", "--series", "jam", env=CLOCK)
+    assert result.returncode == 0, result.output
+    assert "Wrote content/events/jam-35.md" in result.stdout and "Sat 28 Nov 2026: the next free Saturday" in result.stdout
+    text = (site.root / "content/events/jam-35.md").read_text(encoding="utf-8")
+    assert 'title: "Research Jam #35: Small models"\n' in text and "number: 35\n" in text
+    assert 'location:\n  name: "Gather"\n  url: "https://example.org/gather"\n' in text
+    assert "papers:" not in text.replace("# papers:", "")  # a jam discusses no papers
+    assert site.cli("check").returncode == 0
