@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import html
 import re
-from html.parser import HTMLParser
 import threading
 import unicodedata
 from functools import lru_cache
@@ -32,6 +31,7 @@ from pygments.formatters import HtmlFormatter
 from pygments.token import STANDARD_TYPES
 
 from .fast_inline import use_triggered_inline
+from .html_text import first_paragraph_text  # noqa: F401 - summaries were made here
 from .latex_math import MathExtension
 
 TOC_MIN_HEADINGS = 4  # shorter texts read fine without a table of contents (DESIGN: "when long")
@@ -271,48 +271,6 @@ def render_markdown(text: str, base_path: str = "/") -> str:
 def render_markdown_with_toc(text: str, base_path: str = "/") -> tuple[str, str]:
     """(html, toc_html); toc_html is "" when the text has fewer than four headings."""
     return markdown_renderer(base_path).render_with_toc(text)
-
-
-# ---------------------------------------------------------------- summaries
-
-
-class _FirstParagraph(HTMLParser):
-    """Collects the text of the first <p>, leaving out footnote markers; math
-    reads as its LaTeX source between $ (from alttext), not as flattened MathML."""
-
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.depth, self.skip, self.done, self.parts = 0, 0, False, []
-
-    def handle_starttag(self, tag: str, attrs: list) -> None:
-        if self.done:
-            return
-        if tag == "p":
-            self.depth += 1
-        elif tag == "math" and self.depth and not self.skip and dict(attrs).get("alttext"):
-            self.parts.append(f"${dict(attrs)['alttext']}$")
-            self.skip += 1
-        elif self.skip or "footnote-ref" in (dict(attrs).get("class") or ""):
-            self.skip += 1
-
-    def handle_endtag(self, tag: str) -> None:
-        if tag == "p" and self.depth:
-            self.depth -= 1
-            self.done = self.done or (self.depth == 0 and bool("".join(self.parts).strip()))
-        elif self.skip:
-            self.skip -= 1
-
-    def handle_data(self, data: str) -> None:
-        if self.depth and not self.skip and not self.done:
-            self.parts.append(data)
-
-
-def first_paragraph_text(sanitized_html: str) -> str:
-    """The first paragraph as plain text: the summary when a post gives none."""
-    parser = _FirstParagraph()
-    parser.feed(sanitized_html)
-    parser.close()
-    return " ".join("".join(parser.parts).split())
 
 
 # ---------------------------------------------------------------- code colours
