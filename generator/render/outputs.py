@@ -25,6 +25,7 @@ from ..content.models import Item, PersonRef
 from ..diagnostics import Location
 from ..graph import Site
 from ..urls import output_path
+from .markdown_memo import MarkdownMemo
 
 THEME = "templates"  # input token: any template or theme asset
 CLOCK = "clock"  # input token: output depends on "now" (upcoming/past)
@@ -79,6 +80,7 @@ class RenderContext:
     template_dir: Path
     drafts: bool = False
     cache: dict[str, Any] = field(default_factory=dict)
+    markdown: MarkdownMemo = field(default_factory=MarkdownMemo)  # each text converted once
 
     @cached_property
     def env(self):
