@@ -2,25 +2,21 @@
 and the plain text that goes with them (an .ics DESCRIPTION, Google's "details").
 
 Calendar apps show text, not HTML: the Markdown body is rendered and sanitized
-as for the page, then flattened to paragraphs and "- " list items, with each
-link's address written after its text so that nothing is lost.
+as for the page, then flattened (html_text.flattened_text, through the build's
+MarkdownMemo) to paragraphs and "- " list items, each link's address after its text.
 """
 
 from __future__ import annotations
 
-import re
-from html.parser import HTMLParser
 from urllib.parse import urlencode
 
 from ..content.models import Event, PersonRef
 from ..event_times import Occurrence
 from ..graph import Site
 from ..urls import absolute, item_url
-from .markup import render_markdown
+from .markdown_memo import MarkdownMemo
 
 LINK_LABELS = {"slides": "Slides", "recording": "Recording", "notes": "Notes"}
-_BLOCK_TAGS = {"p", "div", "blockquote", "pre", "table", "tr", "ul", "ol", "dl", "dt", "dd", "figure",
-               "figcaption", "details", "summary", "hr", "h1", "h2", "h3", "h4", "h5", "h6"}
 
 
 def webcal_url(base_url: str, path: str) -> str:
@@ -42,7 +38,7 @@ def google_calendar_url(occurrence: Occurrence, details: str, location: str = ""
     return "https://calendar.google.com/calendar/render?" + urlencode(query)
 
 
-def event_details(event: Event, site: Site) -> str:
+def event_details(event: Event, site: Site, markdown: MarkdownMemo) -> str:
     """An event as plain text: status, speakers, papers, how to join, the body,
     its links and its page (Google Calendar shows no URL property, so the page
     is written out)."""
@@ -60,7 +56,7 @@ def event_details(event: Event, site: Site) -> str:
     join = site.join_of(event)
     if join and event.status != "cancelled":
         blocks.append(f"Join: {join['url']}" + (f"\n{join['note']}" if join.get("note") else ""))
-    body = markdown_text(event.body, base_url)
+    body = markdown.plain_text(event.body, base_url)
     if body:
         blocks.append(body)
     links = [f"{label}: {event.links[name]}" for name, label in LINK_LABELS.items() if event.links.get(name)]
@@ -77,16 +73,6 @@ def location_line(event: Event) -> str:
     return str(location or "")
 
 
-def markdown_text(text: str, base_url: str) -> str:
-    """Markdown → plain text for calendar apps; links keep their absolute address."""
-    if not text or not text.strip():
-        return ""
-    flattener = _TextFlattener(base_url)
-    flattener.feed(render_markdown(text, "/"))
-    flattener.close()
-    return flattener.text()
-
-
 def _person_text(person: PersonRef) -> str:
     affiliation = person.member.affiliation if person.member else person.affiliation
     return person.display_name + (f" ({affiliation})" if affiliation else "")
@@ -97,47 +83,3 @@ def _paper_text(paper: dict) -> str:
     if paper.get("authors"):
         line += f" — {paper['authors']}"
     return line + (f"\n  {paper['url']}" if paper.get("url") else "")
-
-
-class _TextFlattener(HTMLParser):
-    """Sanitized HTML → paragraphs of text; "[text](url)" becomes "text (url)"."""
-
-    def __init__(self, base_url: str) -> None:
-        super().__init__(convert_charrefs=True)
-        self.base_url = base_url
-        self.parts: list[str] = []
-        self.links: list[tuple[str | None, int]] = []  # (href, where its text starts)
-        self.in_pre = 0
-
-    def handle_starttag(self, tag: str, attrs: list) -> None:
-        attributes = dict(attrs)
-        if tag in _BLOCK_TAGS:
-            self.parts.append("\n\n")
-        elif tag == "li":
-            self.parts.append("\n- ")
-        elif tag == "br":
-            self.parts.append("\n")
-        elif tag == "img" and attributes.get("alt"):
-            self.parts.append(attributes["alt"])
-        elif tag == "a":
-            self.links.append((attributes.get("href"), len(self.parts)))
-        self.in_pre += tag == "pre"
-
-    def handle_endtag(self, tag: str) -> None:
-        if tag == "a" and self.links:
-            href, first = self.links.pop()
-            shown = "".join(self.parts[first:]).strip()
-            if href and not href.startswith("#"):
-                url = absolute(self.base_url, href)
-                if url.removeprefix("mailto:") != shown and url != shown:
-                    self.parts.append(f" ({url})")
-        elif tag in _BLOCK_TAGS:
-            self.parts.append("\n\n")
-        self.in_pre -= tag == "pre"
-
-    def handle_data(self, data: str) -> None:
-        self.parts.append(data if self.in_pre else re.sub(r"\s+", " ", data))
-
-    def text(self) -> str:
-        lines = [line.strip() for line in "".join(self.parts).split("\n")]
-        return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()

@@ -32,8 +32,9 @@ from ..event_times import (UTC, RecurrencePlan, first_occurrence, local_span, lo
 from ..graph import Site
 from ..ids import EPOCH, calendar_uid
 from ..urls import absolute, item_url, url_of
-from .calendar_links import event_details, location_line, markdown_text
+from .calendar_links import event_details, location_line
 from .item_dates import event_announced, event_changed, event_revision
+from .markdown_memo import MarkdownMemo
 from .outputs import CLOCK, SETTINGS, Output, RenderContext, identity_of
 from .vtimezone import vtimezone
 
@@ -79,7 +80,7 @@ def _render_site_calendar(ctx: RenderContext) -> bytes:
 
 def _render_series_calendar(slug: str, ctx: RenderContext) -> bytes:
     series = ctx.site.series[slug]
-    about = markdown_text(series.body, ctx.site.settings.base_url).split("\n\n")[0]
+    about = ctx.markdown.plain_text(series.body, ctx.site.settings.base_url).split("\n\n")[0]
     return calendar_bytes(ctx, f"{ctx.site.settings.title} — {series.title}", about,
                           ctx.site.sessions_by_series.get(slug, []))
 
@@ -149,11 +150,11 @@ def _vevent(ctx: RenderContext, event: Event) -> icalendar.Event:
     """The same VEVENT in every calendar that lists the event (built once per build)."""
     cache = ctx.cache.setdefault("vevents", {})
     if event.slug not in cache:
-        cache[event.slug] = _make_vevent(ctx.site, event)
+        cache[event.slug] = _make_vevent(ctx.site, event, ctx.markdown)
     return cache[event.slug]
 
 
-def _make_vevent(site: Site, event: Event) -> icalendar.Event:
+def _make_vevent(site: Site, event: Event, markdown: MarkdownMemo) -> icalendar.Event:
     tzid = zone_name(event, site)
     start, end = local_span(event)
     plan = recurrence_plan(event, tzid)
@@ -172,7 +173,7 @@ def _make_vevent(site: Site, event: Event) -> icalendar.Event:
     if plan is not None:
         _add_recurrence(vevent, plan, tzid)
     vevent.add("SUMMARY", _summary(event))
-    vevent.add("DESCRIPTION", event_details(event, site))
+    vevent.add("DESCRIPTION", event_details(event, site, markdown))
     if location_line(event):
         vevent.add("LOCATION", location_line(event))
     vevent.add("URL", absolute(site.settings.base_url, item_url(event)), parameters={"VALUE": "URI"})

@@ -18,7 +18,7 @@ from markupsafe import Markup
 
 from .. import event_times, urls
 from ..content.models import Event, Item
-from . import markup, structured, timefmt
+from . import structured, timefmt
 from .calendar_links import google_calendar_url, location_line, webcal_url
 from .item_dates import post_updated_day
 
@@ -101,29 +101,19 @@ def _unescaped(value: str) -> str:
 
 
 def render_markdown_cached(ctx: "RenderContext", text: str | None) -> Markup:
-    if not text:
-        return Markup("")
-    cache: dict[str, Markup] = ctx.cache.setdefault("markdown", {})
-    if text not in cache:
-        cache[text] = Markup(markup.render_markdown(text, ctx.site.settings.base_path))
-    return cache[text]
+    return Markup(ctx.markdown.html(text, ctx.site.settings.base_url))
 
 
 def render_markdown_toc(ctx: "RenderContext", text: str | None) -> tuple[Markup, Markup]:
     """(body, table of contents); the table is empty for short texts (markup.py decides)."""
-    if not text:
-        return Markup(""), Markup("")
-    cache: dict[str, tuple] = ctx.cache.setdefault("markdown_toc", {})
-    if text not in cache:
-        body, toc = markup.render_markdown_with_toc(text, ctx.site.settings.base_path)
-        cache[text] = (Markup(body), Markup(toc))
-    return cache[text]
+    rendered = ctx.markdown.rendered(text, ctx.site.settings.base_url)
+    return Markup(rendered.html), Markup(rendered.toc_html)
 
 
 def first_paragraph(ctx: "RenderContext", text: str | None) -> str:
     """The first paragraph of Markdown text, as plain text (SPEC: the default
     summary): the same words the feeds use."""
-    return markup.first_paragraph_text(str(render_markdown_cached(ctx, text)))
+    return ctx.markdown.summary(text, ctx.site.settings.base_url)
 
 
 def shorten(text: str, limit: int) -> str:

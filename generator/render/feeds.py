@@ -25,7 +25,8 @@ from ..ids import AUTHORITY, EPOCH, tag_uri
 from ..settings import Settings
 from ..urls import SECTION_URLS, absolute, item_url, tag_url
 from .item_dates import post_published, post_updated
-from .markup import first_paragraph_text, render_markdown, sanitize
+from .markdown_memo import MarkdownMemo
+from .markup import sanitize
 from .outputs import SETTINGS, Output, RenderContext
 from .pages import newest_posts
 from .timefmt import cadence_text, long_date, utc_offset, when_text
@@ -104,17 +105,17 @@ def _render_posts(spec: FeedSpec, posts: tuple[Post, ...], ctx: RenderContext) -
     items = []
     for post in shown[:settings.feed_items]:
         if post.key not in cache:  # a post is in several feeds: render its Markdown once
-            cache[post.key] = _post_item(post, ctx.site)
+            cache[post.key] = _post_item(post, ctx.site, ctx.markdown)
         items.append(cache[post.key])
     return write_feed(spec, items, settings)
 
 
-def _post_item(post: Post, site: Site) -> FeedItem:
+def _post_item(post: Post, site: Site, markdown: MarkdownMemo) -> FeedItem:
     settings = site.settings
     link = absolute(settings.base_url, item_url(post))
-    content = absolutize_links(render_markdown(post.body, settings.base_path), link)
+    content = absolutize_links(markdown.html(post.body, settings.base_url), link)
     return FeedItem(id=tag_uri(post), title=post.title, link=link,
-                    summary=post.summary or first_paragraph_text(content), content=content,
+                    summary=post.summary or markdown.summary(post.body, settings.base_url), content=content,
                     authors=tuple(_author(p, settings) for p in post.authors), categories=post.tags,
                     published=post_published(post, site), updated=post_updated(post, site))
 
@@ -140,13 +141,13 @@ def _event_item(event: Event, ctx: RenderContext) -> FeedItem:
     # items dated in the future, which would hide exactly the upcoming events.
     settings = ctx.site.settings
     link = absolute(settings.base_url, item_url(event))
-    body = render_markdown(event.body, settings.base_path) if event.body else ""
+    body = ctx.markdown.html(event.body, settings.base_url)
     details = sanitize(_event_details(event, ctx))
     content = absolutize_links(details + ("\n" + body if body else ""), link)
     prefix = "Cancelled: " if event.status == "cancelled" else ""
     title = f"{prefix}{event.title} — {_when_short(event, ctx.site)}"
     return FeedItem(id=tag_uri(event), title=title, link=link, content=content,
-                    summary=first_paragraph_text(body) or _when_long(event, ctx),
+                    summary=ctx.markdown.summary(event.body, settings.base_url) or _when_long(event, ctx),
                     authors=tuple(_author(p, settings) for p in event.speakers), categories=event.tags)
 
 
