@@ -15,6 +15,7 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .content.assets import DEFAULT_TYPES
 from .content.discover import discover
 from .content.limits import Limits
 from .content.load import load_source
@@ -82,7 +83,7 @@ def plan_site(options: Options, history: HistoryMemo | None = None) -> Plan:
     diagnostics = Diagnostics()
     root = options.root
     settings = load_settings(root, diagnostics, options.base_url)
-    found = discover(root, diagnostics)
+    found = discover(root, diagnostics, settings.published_types if settings else DEFAULT_TYPES)
     items, broken, orphan_refs = [], {}, []
     source_bytes: dict[str, bytes] = {}
     for source in found.sources:

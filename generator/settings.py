@@ -7,6 +7,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from .content.fields import INVALID, Field, FieldContext, FieldType, Integer, ListOf, Object, Slug, Text, Url, check_fields
+from .content.assets import DEFAULT_TYPES, KNOWN_TYPES
 from .content.limits import Limits
 from .content.time_fields import TimeZone
 from .content.load import read_text
@@ -14,6 +15,37 @@ from .content.yaml_source import YamlProblem, parse_yaml
 from .diagnostics import Diagnostics, Location
 
 SETTINGS_FILE = "site.yaml"
+RESERVED_FOLDERS = ("content", "templates", "generator", "tests", "output", ".git")
+
+
+class PublishedType(FieldType):
+    describe = "a file type like .png"
+    example = ".png"
+
+    def check(self, value, ctx, path):
+        if not isinstance(value, str):
+            return self.wrong_type(value, ctx, path)
+        suffix = "." + value.strip().lower().lstrip(".")
+        if suffix not in KNOWN_TYPES:
+            return ctx.error(path, f'"{value}" files cannot be published from content/: only types whose content '
+                             f"the check can verify ({', '.join(KNOWN_TYPES)}).",
+                             "Files the maintainers vouch for (HTML, SVG, CNAME, …) go in the static folder.")
+        return suffix
+
+
+class StaticFolder(FieldType):
+    describe = "a folder of the repository, like static"
+    example = "static"
+
+    def check(self, value, ctx, path):
+        if not isinstance(value, str):
+            return self.wrong_type(value, ctx, path)
+        folder = value.strip().strip("/")
+        parts = folder.split("/")
+        if not folder or "\\" in folder or any(p in ("", ".", "..") for p in parts) or parts[0] in RESERVED_FOLDERS:
+            return ctx.error(path, f'"{value}" cannot be the static folder.',
+                             "Name a folder of its own at the top of the repository, like static.")
+        return folder
 
 
 class BaseUrl(FieldType):
@@ -70,6 +102,11 @@ SITE_FIELDS = [
         Field("tags", Integer(1, 10_000, "a number of tags", 20), "Tags per item (default 20)."),
     ], "{file_size, nesting_depth, footnotes, code_block, tags}", build=lambda v: Limits(**v)),
         "Bounds on each content file, so that no pull request can stall the build."),
+    Field("published_types", ListOf(PublishedType()),
+          "File types under content/ copied to the site, checked by content (default: "
+          + ", ".join(DEFAULT_TYPES) + ")."),
+    Field("static_folder", StaticFolder(), "A folder the maintainers own, copied to the site root as it is: "
+          "the one place for HTML, SVG, CNAME or .well-known/ files."),
 ]
 
 
@@ -87,6 +124,8 @@ class Settings:
     featured_projects: tuple = ()
     feed_items: int = 20
     limits: Limits = Limits()
+    published_types: tuple = DEFAULT_TYPES
+    static_folder: str | None = None
 
     @property
     def base_path(self) -> str:

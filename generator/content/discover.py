@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..diagnostics import Diagnostics, Location
+from .assets import DEFAULT_TYPES, check_asset
 
 KINDS = ("members", "projects", "series", "events", "posts", "rfps", "pages")
 SOURCE_SUFFIXES = (".md", ".yaml", ".yml")
@@ -41,7 +42,12 @@ def is_ignored_name(name: str) -> bool:
             or name == "4913")
 
 
-def discover(root: Path, diagnostics: Diagnostics) -> Discovery:
+# Dot-files that editors and git leave behind: skipped quietly. Any other
+# dot-file (.htaccess, .well-known/) is an error: it is never published.
+_HARMLESS_DOT_FILES = {".DS_Store", ".gitkeep", ".keep", ".gitignore", ".directory"}
+
+
+def discover(root: Path, diagnostics: Diagnostics, published_types: tuple[str, ...] = DEFAULT_TYPES) -> Discovery:
     content = root / "content"
     sources: list[Source] = []
     assets: list[tuple[Path, str]] = []
@@ -50,27 +56,48 @@ def discover(root: Path, diagnostics: Diagnostics) -> Discovery:
                           "Run mlcsite from the site's root folder (the one with site.yaml).")
         return Discovery(sources, assets)
     real_root = root.resolve()
+    if content.is_symlink() or not content.resolve().is_relative_to(real_root):
+        diagnostics.error(Location("content"), "content/ is a link to another folder; it was not read.",
+                          "Make content/ a real folder inside the repository.")
+        return Discovery(sources, assets)
     for folder, dirs, files in os.walk(content):
         folder_path = Path(folder)
-        dirs[:] = sorted(d for d in dirs if not is_ignored_name(d)
-                         and _link_is_safe(folder_path / d, real_root, root, diagnostics))
+        dirs[:] = sorted(d for d in dirs if _wanted(folder_path / d, content, real_root, root, published_types,
+                                                     diagnostics))
         for name in sorted(files):
             path = folder_path / name
-            if is_ignored_name(name) or not _link_is_safe(path, real_root, root, diagnostics):
+            if not _wanted(path, content, real_root, root, published_types, diagnostics):
                 continue
             rel_content = path.relative_to(content).as_posix()
             kind, _, rest = rel_content.partition("/")
             if kind in KINDS and rest and path.suffix in SOURCE_SUFFIXES:
                 sources.append(_source(kind, path, root, rest))
-            else:
+            elif check_asset(path, rel_content, published_types, diagnostics):
                 assets.append((path, rel_content))
     return Discovery(sources, assets)
+
+
+def _wanted(path: Path, content: Path, real_root: Path, root: Path, types: tuple[str, ...],
+            diagnostics: Diagnostics) -> bool:
+    """Whether discovery goes on with this file or folder: not an editor dropping,
+    not a link out of the repository, not a hidden file (which is reported)."""
+    name = path.name
+    dropping = name in _HARMLESS_DOT_FILES or name.startswith("._") or is_ignored_name(name[1:] or ".")
+    if name.startswith(".") and not dropping:
+        check_asset(path, path.relative_to(content).as_posix(), types, diagnostics)  # reports it
+        return False
+    return not is_ignored_name(name) and _link_is_safe(path, real_root, root, diagnostics)
 
 
 def _link_is_safe(path: Path, real_root: Path, root: Path, diagnostics: Diagnostics) -> bool:
     if not path.is_symlink():
         return True
     target = path.resolve()
+    if target.is_relative_to(real_root / ".git"):
+        diagnostics.error(Location(path.relative_to(root).as_posix()),
+                          "This is a link into .git/, the repository's own records; it was not read.",
+                          "Replace the link with the file itself.")
+        return False
     if target.is_relative_to(real_root) and target.exists():
         if path.is_dir():  # a linked folder could loop; content folders are plain folders
             diagnostics.error(Location(path.relative_to(root).as_posix()),

@@ -4,12 +4,13 @@ sitemap.xml and robots.txt."""
 from __future__ import annotations
 
 import hashlib
+import os
 from functools import partial
 from pathlib import Path
 from xml.sax.saxutils import escape
 
 from ..content.discover import is_ignored_name
-from ..diagnostics import Location
+from ..diagnostics import Diagnostics, Location
 from ..graph import Site
 from ..urls import absolute, item_url, site_path
 from .item_dates import UTC, last_change
@@ -22,18 +23,49 @@ def _read(path: Path, ctx: RenderContext) -> bytes:
     return path.read_bytes()
 
 
-def plan_assets(site: Site, template_dir: Path) -> list[Output]:
+def plan_assets(site: Site, template_dir: Path, diagnostics: Diagnostics) -> list[Output]:
+    """Copied files: content/ files that passed the allow-list (content/assets.py),
+    the theme's static/ at /assets/, and the maintainers' static folder at the root."""
     outputs = [Output("/" + rel, partial(_read, path), frozenset({f"content/{rel}"}),
                       Location(f"content/{rel}"), kind="asset", identity=f"copy content/{rel}")
                for path, rel in site.assets]
-    static = template_dir / STATIC_DIR
-    if static.is_dir():
-        # Editor droppings (.DS_Store, x~) are never published: watch ignores them too.
-        for path in sorted(p for p in static.rglob("*") if p.is_file() and not is_ignored_name(p.name)):
-            rel = path.relative_to(static).as_posix()
-            outputs.append(Output(f"/assets/{rel}", partial(_read, path), frozenset({THEME}), kind="asset",
-                                  identity=f"copy {STATIC_DIR}/{rel}"))
+    root = template_dir.parent
+    # Editor droppings (.DS_Store, x~) are never published: watch ignores them too.
+    for path, rel in _owned_files(template_dir / STATIC_DIR, root, diagnostics, keep=lambda n: not is_ignored_name(n)):
+        outputs.append(Output(f"/assets/{rel}", partial(_read, path), frozenset({THEME}), kind="asset",
+                              identity=f"copy {STATIC_DIR}/{rel}"))
+    folder = site.settings.static_folder
+    if folder:  # hosting files on purpose (CNAME, .well-known/): only droppings are left out
+        for path, rel in _owned_files(root / folder, root, diagnostics, keep=_not_a_dropping):
+            outputs.append(Output(f"/{rel}", partial(_read, path), frozenset({SETTINGS, f"{folder}/{rel}"}),
+                                  Location(f"{folder}/{rel}"), kind="asset", identity=f"copy {folder}/{rel}"))
     return outputs
+
+
+def _not_a_dropping(name: str) -> bool:
+    return name == ".well-known" or name.startswith(".ht") or not is_ignored_name(name)
+
+
+def _owned_files(folder: Path, root: Path, diagnostics: Diagnostics, keep) -> list[tuple[Path, str]]:
+    """(path, path under the folder) of its files, sorted. A link that leads out
+    of the repository or into .git/ is reported, never followed (issue 10, case 5)."""
+    if not folder.is_dir():
+        return []
+    real_root = root.resolve()
+    found = []
+    for current, dirs, files in os.walk(folder):
+        dirs[:] = sorted(d for d in dirs if keep(d))
+        for name in [*dirs, *files]:
+            path = Path(current) / name
+            target = path.resolve()
+            if path.is_symlink() and (not target.is_relative_to(real_root) or target.is_relative_to(real_root / ".git")
+                                      or target.is_dir()):
+                diagnostics.error(Location(path.relative_to(root).as_posix()),
+                                  "This is a link out of the repository, into .git/ or to a folder; it was not "
+                                  "published.", "Replace the link with the file itself.")
+            elif name in files and keep(name) and path.is_file():
+                found.append((path, path.relative_to(folder).as_posix()))
+    return sorted(found, key=lambda pair: pair[1])
 
 
 def plan_redirects(site: Site) -> list[Output]:

@@ -21,7 +21,7 @@ from .pages import plan_pages
 
 def plan_outputs(site: Site, template_dir: Path, diagnostics: Diagnostics) -> list[Output]:
     outputs = [*plan_pages(site), *plan_feeds(site), *plan_calendars(site), *plan_redirects(site),
-               *plan_assets(site, template_dir)]
+               *plan_assets(site, template_dir, diagnostics)]
     outputs += plan_meta(outputs)  # last: the sitemap lists what came before
     find_url_collisions(outputs, diagnostics)
     return sorted(outputs, key=lambda o: o.path)
