@@ -82,3 +82,15 @@ def test_a_look_alike_tag_is_an_error_with_the_latin_spelling(make_site):
     assert "mixes letters of different alphabets (Cyrillic and Latin)" in result.stderr
     assert 'Did you mean "community"?' in result.stderr
     assert not site.output.exists()
+
+
+def test_a_carriage_return_in_a_description_stays_inside_its_property(make_site):
+    import icalendar
+    site = make_site({"content/events/talk.yaml": 'title: Talk\nstart: 2024-03-08 10:00\n'
+                                                  'body: "Hello\\rATTACH:https://evil.example/payload.exe"\n'})
+    result = site.cli("build", "--now", "2024-01-01T00:00:00Z")
+    assert result.returncode == 0, result.output
+    data = (site.output / "events/talk/event.ics").read_bytes()
+    assert b"\rATTACH" not in data and b"\nATTACH" not in data
+    event = icalendar.Calendar.from_ical(data).walk("VEVENT")[0]
+    assert "ATTACH" not in event

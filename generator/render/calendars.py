@@ -21,6 +21,7 @@ Subscribers keep what a calendar gives them (SPEC), so:
 from __future__ import annotations
 
 import datetime as dt
+import re
 from functools import partial
 from typing import Iterable
 
@@ -98,10 +99,10 @@ def calendar_bytes(ctx: RenderContext, name: str, description: str, events: Iter
     calendar.add("VERSION", "2.0")
     calendar.add("CALSCALE", "GREGORIAN")
     calendar.add("METHOD", "PUBLISH")
-    calendar.add("NAME", name)
+    calendar.add("NAME", _text(name))
     calendar.add("X-WR-CALNAME", icalendar.vText(name))
     if description:
-        calendar.add("DESCRIPTION", description)
+        calendar.add("DESCRIPTION", _text(description))
         calendar.add("X-WR-CALDESC", icalendar.vText(description))
     calendar.add("X-WR-TIMEZONE", site.settings.timezone)
     calendar.add("REFRESH-INTERVAL", REFRESH, parameters={"VALUE": "DURATION"})
@@ -172,10 +173,10 @@ def _make_vevent(site: Site, event: Event, markdown: MarkdownMemo) -> icalendar.
     vevent.add("DTEND", _written(end, tzid))
     if plan is not None:
         _add_recurrence(vevent, plan, tzid)
-    vevent.add("SUMMARY", _summary(event))
-    vevent.add("DESCRIPTION", event_details(event, site, markdown))
+    vevent.add("SUMMARY", _text(_summary(event)))
+    vevent.add("DESCRIPTION", _text(event_details(event, site, markdown)))
     if location_line(event):
-        vevent.add("LOCATION", location_line(event))
+        vevent.add("LOCATION", _text(location_line(event)))
     vevent.add("URL", absolute(site.settings.base_url, item_url(event)), parameters={"VALUE": "URI"})
     vevent.add("STATUS", STATUS[event.status])
     categories = _categories(event, site)
@@ -235,5 +236,18 @@ def _organizer(event: Event, site: Site) -> icalendar.vCalAddress:
     else:
         address, name = settings.base_url, settings.title
     organizer = icalendar.vCalAddress(address)
-    organizer.params["CN"] = icalendar.vText(name.replace('"', "'"))  # a parameter value cannot hold '"'
+    organizer.params["CN"] = icalendar.vText(_parameter(name))
     return organizer
+
+
+def _text(value: str) -> icalendar.vText:
+    """Every TEXT property goes through icalendar's escaping, which turns line
+    breaks into \\n. Passing vText explicitly matters: icalendar writes a
+    property it has no type for (NAME) as given, so a CR in a title became a new
+    content line (issue 10, case 3)."""
+    return icalendar.vText(value)
+
+
+def _parameter(value: str) -> str:
+    """A parameter value (CN) has no escaping at all: no '"' and no control characters."""
+    return re.sub(r"[\x00-\x1f\x7f]+", " ", value).replace('"', "'")
