@@ -6,18 +6,26 @@ import json
 from itertools import groupby
 from pathlib import Path
 
-from .diagnostics import Diagnostic, Diagnostics
+from .diagnostics import Diagnostic, Diagnostics, capped
 
 FORMATS = ("text", "github", "json")
 
 
 def format_diagnostics(diagnostics: Diagnostics, fmt: str, root: Path) -> str:
+    """Every kind of problem, at most PER_KIND of each, then how many more."""
     items = diagnostics.sorted()
+    shown, left_out = capped(items)
     if fmt == "json":
-        return json.dumps([_as_dict(d) for d in items], ensure_ascii=False, indent=2) + "\n"
+        more = [{**_as_dict(d), "message": _more(d, n), "more": n} for d, n in left_out]
+        return json.dumps([_as_dict(d) for d in shown] + more, ensure_ascii=False, indent=2) + "\n"
     if fmt == "github":
-        return "".join(_github(d) + "\n" for d in items)
+        return "".join(_github(d) + "\n" for d in shown) + "".join(
+            f"::{d.severity} title=mlcsite check::{_escape_data(_more(d, n))}\n" for d, n in left_out)
     return format_text(items, root)
+
+
+def _more(d: Diagnostic, count: int) -> str:
+    return f"… and {count:,} more like this: {d.message}"
 
 
 def _as_dict(d: Diagnostic) -> dict:
@@ -49,7 +57,8 @@ def format_text(items: list[Diagnostic], root: Path) -> str:
         return ""
     lines: list[str] = []
     number = 0
-    for path, group in groupby(items, key=lambda d: d.location.path):
+    shown, left_out = capped(items)
+    for path, group in groupby(shown, key=lambda d: d.location.path):
         source = _source_lines(root / path)
         lines.append(path)
         for d in group:
@@ -66,6 +75,10 @@ def format_text(items: list[Diagnostic], root: Path) -> str:
                     lines.append(" " * (len(gutter) - 2) + "| " + " " * (d.location.column - 1) + "^")
             if d.hint:
                 lines.append(f"     fix: {d.hint}")
+        lines.append("")
+    for d, count in left_out:
+        lines.append(f"{d.severity}: {_more(d, count)} (first in {d.location.path})")
+    if left_out:
         lines.append("")
     errors = sum(d.severity == "error" for d in items)
     warnings = len(items) - errors

@@ -89,7 +89,8 @@ def test_a_tag_listed_4000_times_is_one_tag_and_builds_quickly(make_site):
     site.write("site.yaml", "title: T\nbase_url: https://example.org\ntimezone: UTC\nlimits: {tags: 5000}\n")
     result = site.cli("build", "--now", "2024-06-01T00:00:00Z", timeout=QUICK)
     assert result.returncode == 0, result.output
-    assert result.stderr.count('The tag "community" is listed twice') == 3999
+    assert result.stderr.count('The tag "community" is listed twice') == 21  # 20 shown, then the count
+    assert '… and 3,979 more like this: The tag "community" is listed twice' in result.stderr
     page = (site.output / "tags/community/index.html").read_text(encoding="utf-8")
     assert page.count('href="/posts/big/"') == 1
 
@@ -99,3 +100,15 @@ def test_a_tag_listed_4000_times_is_past_the_default_limit(make_site):
     result = site.cli("check", timeout=QUICK)
     assert result.returncode == 1
     assert "There are 4000 tags here; the limit is 20." in result.stdout
+
+
+def test_100000_unknown_keys_print_a_few_errors_and_the_count(make_site):
+    site = make_site({})
+    site.write("content/members/many.yaml", "name: Many\nrole: Lead\n" + "".join(f"k{n}: 1\n" for n in range(100_000)))
+    result = site.cli("check", timeout=QUICK)
+    assert result.returncode == 1
+    assert len(result.stdout) < 20_000, len(result.stdout)
+    assert 'error: … and 99,980 more like this: Unknown field "k' in result.stdout
+    assert result.stdout.rstrip().endswith("100000 errors, 0 warnings in 1 file.")
+    github = site.cli("check", "--format", "github", timeout=QUICK).stdout
+    assert github.count("\n") == 21 and "99,980 more like this" in github
