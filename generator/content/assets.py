@@ -52,18 +52,22 @@ def check_asset(path: Path, rel: str, types: tuple[str, ...], diagnostics: Diagn
     return True
 
 
+def _is_image(head: bytes) -> bool:
+    return (any(head.startswith(sig) for suffix, sigs in _IMAGE_SIGNATURES.items() if suffix != ".pdf" for sig in sigs)
+            or (head[:4] == b"RIFF" and head[8:12] == b"WEBP")
+            or (head[4:8] == b"ftyp" and head[8:12] in (b"avif", b"avis")))
+
+
 def _content_problem(path: Path, suffix: str) -> str | None:
-    """Why the bytes are not what the name says, or None."""
+    """Why the bytes are not what the name says, or None. An image may be any of
+    the image formats (browsers sniff them; a PNG saved as .jpg is common): what
+    matters is that it is an image, not HTML."""
     with path.open("rb") as handle:
         head = handle.read(_SNIFF_BYTES)
-    kind = suffix.lstrip(".").upper()
-    if suffix in _IMAGE_SIGNATURES:
-        return None if head.startswith(_IMAGE_SIGNATURES[suffix]) else f"This file is named {suffix} but is not a {kind} file."
-    if suffix == ".webp":
-        return None if head[:4] == b"RIFF" and head[8:12] == b"WEBP" else "This file is named .webp but is not a WebP image."
-    if suffix == ".avif":
-        return None if head[4:8] == b"ftyp" and head[8:12] in (b"avif", b"avis") else \
-            "This file is named .avif but is not an AVIF image."
+    if suffix == ".pdf":
+        return None if head.startswith(b"%PDF-") else "This file is named .pdf but is not a PDF file."
+    if suffix not in _TEXT_TYPES:
+        return None if _is_image(head) else f"This file is named {suffix} but is not an image."
     try:
         head.decode("utf-8")
     except UnicodeDecodeError as exc:
