@@ -17,6 +17,7 @@ from .content.fields import Ref
 from .content.models import RFP, Event, Item, Member, Page, PersonRef, Post, Project, Series
 from .diagnostics import Diagnostics, Location, did_you_mean
 from .history import SourceDates
+from .render.image_refs import images_shown_by
 from .settings import Settings
 from .urls import tag_slug
 
@@ -53,7 +54,7 @@ class Site:
         """The one rule for what showing an item reads, wherever it is shown (its
         page, a row in a list, a feed entry, a VEVENT): its own file, the member
         files of the people it names and, for an event, its series and the
-        series' organizers; for an RFP, its project. Every output declares the
+        series' organizers; for an RFP, its project; and the images it shows. Every output declares the
         union of this over the items it shows, so the build cache is exactly as
         correct as this function."""
         shown = self._shown.get(item.key)
@@ -62,7 +63,7 @@ class Site:
         return shown
 
     def _sources_of(self, item: Item) -> set[str]:
-        sources = {item.source}
+        sources = {item.source} | images_shown_by(item)  # their width and height are in the page
         people = [p for name in PEOPLE_FIELDS.get(item.kind, ()) for p in getattr(item, name)]
         linked = self.series_of(item) if item.kind == "events" else None
         if item.kind == "rfps" and item.project:

@@ -26,6 +26,7 @@ from .graph import Site, build_graph
 from .history import HistoryMemo, read_dates
 from .incremental import RenderCache
 from .output_update import render_with, update_output
+from .render.images import check_images
 from .render.outputs import Output, RenderContext
 from .render.plan import plan_outputs
 from .settings import load_settings
@@ -104,7 +105,8 @@ def plan_site(options: Options, history: HistoryMemo | None = None) -> Plan:
                        assets=found.assets, orphan_refs=orphan_refs, today=today)
     site.dates = read_dates(root, source_bytes, diagnostics, history)  # one `git log` for all sources
     check_recurrences(site, diagnostics)
-    outputs = plan_outputs(site, options.template_dir, diagnostics)
+    check_images(site, root, settings.image_max_kb, diagnostics)
+    outputs = plan_outputs(site, options.template_dir, diagnostics, root)
     return Plan(diagnostics, site, outputs, now, source_bytes)
 
 

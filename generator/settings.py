@@ -107,6 +107,8 @@ SITE_FIELDS = [
           + ", ".join(DEFAULT_TYPES) + ")."),
     Field("static_folder", StaticFolder(), "A folder the maintainers own, copied to the site root as it is: "
           "the one place for HTML, SVG, CNAME or .well-known/ files."),
+    Field("image_max_kb", Integer(1, 1_000_000, "a size in kilobytes", 5000),
+          "Largest image file a page may show, in KB (default 5000); `check` warns above it."),
 ]
 
 
@@ -126,6 +128,7 @@ class Settings:
     limits: Limits = Limits()
     published_types: tuple = DEFAULT_TYPES
     static_folder: str | None = None
+    image_max_kb: int = 5000
 
     @property
     def base_path(self) -> str:

@@ -9,6 +9,8 @@ feeds and calendars agree.
 
 from __future__ import annotations
 
+import hashlib
+import html
 import re
 from functools import partial
 from typing import TYPE_CHECKING
@@ -19,6 +21,7 @@ from markupsafe import Markup
 from .. import event_times, urls
 from ..content.models import Event, Item
 from . import structured, timefmt
+from .images import ImageIndex, picture_html
 from .calendar_links import google_calendar_url, location_line, webcal_url
 from .item_dates import post_updated_day
 
@@ -46,14 +49,26 @@ def make_environment(ctx: "RenderContext") -> jinja2.Environment:
     )
     env.filters.update(_filters(ctx))
     env.globals.update(_globals(ctx))
+    # Images under content/ go out in WebP widths: in Markdown as in the theme.
+    images = ImageIndex(ctx.site.assets, ctx.root)
+    env.filters.update(markdown=partial(markdown_with_pictures, ctx, images),
+                       markdown_toc=partial(markdown_toc_with_pictures, ctx, images))
+    env.globals["picture"] = partial(picture, images, ctx.site.settings.base_path)
     return env
+
+
+def markdown_with_pictures(ctx: "RenderContext", images: ImageIndex, text: str | None) -> Markup:
+    return with_pictures(images, ctx.site.settings.base_path, render_markdown_cached(ctx, text))
+
+
+def markdown_toc_with_pictures(ctx: "RenderContext", images: ImageIndex, text: str | None) -> tuple[Markup, Markup]:
+    body, toc = render_markdown_toc(ctx, text)
+    return with_pictures(images, ctx.site.settings.base_path, body), toc
 
 
 def _filters(ctx: "RenderContext") -> dict:
     settings = ctx.site.settings
     return dict(
-        markdown=partial(render_markdown_cached, ctx),
-        markdown_toc=partial(render_markdown_toc, ctx),
         first_paragraph=partial(first_paragraph, ctx),
         url=lambda url: urls.site_path(settings.base_path, url),
         absolute=lambda url: urls.absolute(settings.base_url, _unescaped(url)),
@@ -66,6 +81,7 @@ def _filters(ctx: "RenderContext") -> dict:
         zone_key=lambda occurrence: getattr(occurrence.start.tzinfo, "key", ""),
         cadence=timefmt.cadence_text,
         initials=initials,
+        avatar_hue=avatar_hue,
         location_line=location_line,
     )
 
@@ -142,6 +158,47 @@ def initials(name: str) -> str:
         return "?"
     letters = words[0][0] + (words[-1][0] if len(words) > 1 else "")
     return letters.upper()
+
+
+AVATAR_HUES = 8  # style.css has .avatar-hue-0 … -7, each readable in both schemes
+
+
+def avatar_hue(slug: str) -> int:
+    """A member's avatar colour, from their slug: stable across builds and machines."""
+    return hashlib.blake2b(slug.encode("utf-8"), digest_size=2).digest()[0] % AVATAR_HUES
+
+
+def picture(images: ImageIndex, base_path: str, rel: str, alt: str, sizes: str, css_class: str = "",
+            eager: bool = False) -> Markup:
+    """An image under content/ in its WebP widths; a file that is no readable
+    image (check warns about it) is linked as it is."""
+    info = images.get(rel)
+    if info is not None:
+        return picture_html(info, base_path, alt, sizes, css_class, eager)
+    cls = Markup(' class="{}"').format(css_class) if css_class else ""
+    return Markup('<img{} src="{}" alt="{}"{}>').format(
+        cls, urls.site_path(base_path, "/" + rel), alt, Markup("") if eager else Markup(' loading="lazy"'))
+
+
+_IMG_TAG = re.compile(r'<img ([^>]*)>')
+_ATTRIBUTE = re.compile(r'([a-z-]+)="([^"]*)"')
+
+
+def with_pictures(images: ImageIndex, base_path: str, html_text: Markup) -> Markup:
+    """Rendered Markdown with each image under content/ shown through `picture`.
+    The HTML is the sanitizer's output, so every attribute is quoted and escaped."""
+    prefix = base_path.rstrip("/") + "/"
+
+    def replace(match: re.Match) -> str:
+        attributes = dict(_ATTRIBUTE.findall(match[1]))
+        src = html.unescape(attributes.get("src", ""))
+        info = images.get(src[len(prefix):]) if src.startswith(prefix) else None
+        if info is None:
+            return match[0]
+        alt = html.unescape(attributes.get("alt", ""))
+        return picture_html(info, base_path, alt, "(max-width: 40rem) calc(100vw - 2rem), 40rem")
+
+    return Markup(_IMG_TAG.sub(replace, str(html_text)))
 
 
 def occurrences_of(ctx: "RenderContext", event: Event) -> list[event_times.Occurrence]:

@@ -15,13 +15,18 @@ from ..graph import Site
 from .calendars import plan_calendars
 from .extras import plan_assets, plan_meta, plan_redirects
 from .feeds import plan_feeds
+from .images import plan_images
 from .outputs import Output
 from .pages import plan_pages
 
 
-def plan_outputs(site: Site, template_dir: Path, diagnostics: Diagnostics) -> list[Output]:
+def plan_outputs(site: Site, template_dir: Path, diagnostics: Diagnostics, root: Path) -> list[Output]:
+    images = plan_images(site, root)
+    # An image replaces its plain copy: published without metadata, with its WebP widths.
+    replaced = {o.url for o in images}
+    assets = [o for o in plan_assets(site, template_dir, diagnostics) if o.url not in replaced]
     outputs = [*plan_pages(site), *plan_feeds(site), *plan_calendars(site), *plan_redirects(site),
-               *plan_assets(site, template_dir, diagnostics)]
+               *assets, *images]
     outputs += plan_meta(outputs)  # last: the sitemap lists what came before
     find_url_collisions(outputs, diagnostics)
     return sorted(outputs, key=lambda o: o.path)
