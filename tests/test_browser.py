@@ -202,3 +202,49 @@ def test_link_rows_never_show_a_separator_at_a_line_edge(browser, site_url):
         seen[first_on_its_line] += 1
     assert seen[True] > 2 and seen[False] > 2  # rows that wrap, and separators that show
     visitor.context.close()
+
+
+# Sums the layout shifts the page has had (PerformanceObserver, buffered).
+LAYOUT_SHIFT_JS = """() => new Promise((done) => {
+  let total = 0;
+  new PerformanceObserver((list) => { for (const e of list.getEntries()) total += e.value; })
+    .observe({type: "layout-shift", buffered: true});
+  setTimeout(() => done(total), 300);
+})"""
+
+
+@pytest.mark.parametrize("width, expected", [(390, "-400w.webp"), (1280, "-800w.webp")])
+def test_images_pick_the_width_that_fits_and_never_shift_the_layout(browser, site_url, width, expected):
+    visitor = Visitor(browser, viewport={"width": width, "height": 844}, device_scale_factor=1)
+    page = visitor.open(site_url + "/projects/loss-landscape-atlas/")
+    figure = page.locator("figure.project-image img")
+    figure.scroll_into_view_if_needed()  # it is lazy: below the fold
+    page.wait_for_function("img => img.complete && img.naturalWidth > 0", arg=figure.element_handle())
+    assert figure.evaluate("img => img.currentSrc").endswith("/images/projects/loss-landscape-atlas" + expected)
+    assert page.evaluate(LAYOUT_SHIFT_JS) == 0
+    visitor.context.close()
+
+
+def test_no_image_is_broken(browser, site_url):
+    visitor = Visitor(browser, viewport={"width": 1280, "height": 900})
+    for path in ["/members/", "/members/jordan-ellis/", "/posts/dlct-at-100-sessions/",
+                 "/posts/lagos-chapter-launch/", "/projects/yoruba-qa/"]:
+        page = visitor.open(site_url + path)
+        images = page.locator("main img").all()
+        for image in images:
+            image.scroll_into_view_if_needed()
+        page.wait_for_load_state("networkidle")
+        broken = page.evaluate("[...document.querySelectorAll('main img')]"
+                               ".filter(i => !(i.complete && i.naturalWidth > 0)).map(i => i.currentSrc || i.src)")
+        assert images and broken == [], path
+        assert page.evaluate(LAYOUT_SHIFT_JS) < 0.01, path
+    assert visitor.errors == []
+    visitor.context.close()
+
+
+def test_members_without_a_photo_get_initials_in_a_colour_of_their_own(visitor, site_url):
+    page = visitor.open(site_url + "/members/")
+    initials = page.locator(".avatar-initials").all()
+    colours = {i.evaluate("e => getComputedStyle(e).backgroundColor") for i in initials}
+    assert len(initials) > 5 and len(colours) > 3
+    assert page.locator(".member-card img.avatar").count() == 4  # the sample's four photos
