@@ -67,7 +67,7 @@ class CacheFolder:
         self.folder.mkdir(parents=True, exist_ok=True)
         _ignore_in_git(base)
         for old in base.iterdir():  # other versions' caches can never be read again
-            if old.is_dir() and old != self.folder:
+            if old.is_dir() and old != self.folder and old.name != "images":  # images: keyed by content, kept (render/images.py)
                 shutil.rmtree(old, ignore_errors=True)
 
     # ── checksummed files ──
