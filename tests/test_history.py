@@ -135,6 +135,14 @@ def test_sequence_rises_when_rescheduled_and_when_cancelled(history_site, tmp_pa
     assert stamps == [stamp(MARCH_1), stamp(APRIL_2), stamp(MAY_5)]
 
 
+def test_events_feed_items_are_dated_when_announced(history_site, tmp_path):
+    out = build(history_site, tmp_path / "out")
+    feed = feedparser.parse((out / "events" / "feed.xml").read_bytes())
+    published = {e.id.split("/")[-1]: dt.datetime(*e.published_parsed[:6], tzinfo=UTC) for e in feed.entries}
+    assert published == {"talk": stamp(MARCH_1), "new-name": stamp(MARCH_1), "stable": stamp(MARCH_1)}
+    assert dt.datetime(*feed.feed.updated_parsed[:6], tzinfo=UTC) == stamp(MARCH_10)  # the rename
+
+
 def test_a_post_edited_after_it_was_committed_is_updated_everywhere(history_site, tmp_path):
     out = build(history_site, tmp_path / "out")
     (entry,) = feedparser.parse((out / "atom.xml").read_bytes()).entries

@@ -24,7 +24,7 @@ from ..graph import Site
 from ..ids import AUTHORITY, EPOCH, tag_uri
 from ..settings import Settings
 from ..urls import SECTION_URLS, absolute, item_url, tag_url
-from .item_dates import post_published, post_updated
+from .item_dates import event_announced, event_changed, first_start, post_published, post_updated
 from .markdown_memo import MarkdownMemo
 from .markup import sanitize
 from .outputs import SETTINGS, Output, RenderContext
@@ -128,18 +128,19 @@ def _author(person: PersonRef, settings: Settings) -> tuple[str, str | None]:
 
 def _render_events(spec: FeedSpec, events: tuple[Event, ...], ctx: RenderContext) -> bytes:
     site = ctx.site
-    # There is no "announced" field. Sessions are written up in the order they are
-    # scheduled, so the latest start (as an instant: events have different zones)
-    # is the best stand-in for the newest announcement; the slug breaks ties.
+    # Newest start first (as an instant: events have different zones), the slug
+    # breaking ties: the order of the events page. Each item carries when it was
+    # announced as its pubDate, so readers that sort by date can.
     ordered = sorted(events, key=lambda e: (-_first_occurrence(e, site).start_utc().timestamp(), e.slug))
     items = [_event_item(e, ctx) for e in ordered[:site.settings.feed_items]]
     return write_feed(spec, items, site.settings)
 
 
 def _event_item(event: Event, ctx: RenderContext) -> FeedItem:
-    # No pubDate: an event has no publication date, and RSS 2.0 lets readers hide
-    # items dated in the future, which would hide exactly the upcoming events.
-    settings = ctx.site.settings
+    # pubDate: when it was announced (render/item_dates.py: front matter, else its
+    # first commit), which is in the past; only without either does its first
+    # start stand in (the item's own date; never the clock).
+    site, settings = ctx.site, ctx.site.settings
     link = absolute(settings.base_url, item_url(event))
     body = ctx.markdown.html(event.body, settings.base_url)
     details = sanitize(_event_details(event, ctx))
@@ -148,7 +149,9 @@ def _event_item(event: Event, ctx: RenderContext) -> FeedItem:
     title = f"{prefix}{event.title} — {_when_short(event, ctx.site)}"
     return FeedItem(id=tag_uri(event), title=title, link=link, content=content,
                     summary=ctx.markdown.summary(event.body, settings.base_url) or _when_long(event, ctx),
-                    authors=tuple(_author(p, settings) for p in event.speakers), categories=event.tags)
+                    authors=tuple(_author(p, settings) for p in event.speakers), categories=event.tags,
+                    published=event_announced(event, site) or first_start(event, site),
+                    updated=event_changed(event, site, site.sources_shown_by(event)))
 
 
 def _event_details(event: Event, ctx: RenderContext) -> str:
