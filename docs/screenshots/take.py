@@ -21,7 +21,7 @@ from playwright.sync_api import sync_playwright
 REPO = Path(__file__).resolve().parents[2]
 HERE = Path(__file__).resolve().parent
 NOW = "2026-11-27T12:00:00Z"  # tests/conftest.py SAMPLE_NOW
-PAGES = {"home": "/", "member": "/members/wang-fang/", "post": "/posts/how-to-run-an-open-collab/"}
+PAGES = {"home": "/", "member": "/members/jordan-ellis/", "post": "/posts/how-to-run-an-open-collab/"}
 SIZES = {"phone": {"width": 390, "height": 844}, "desktop": {"width": 1280, "height": 900}}
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync"]
