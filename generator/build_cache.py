@@ -82,20 +82,32 @@ class CacheFolder:
     def write(self, name: str, payload: bytes) -> None:
         """Best effort: a cache that cannot be written (deleted meanwhile, disk
         full) costs the next build time, never this one its result."""
+        target = self.folder / name  # a name may hold one folder: "parsed/<key>"
         try:
-            self.folder.mkdir(parents=True, exist_ok=True)
-            fd, temp = tempfile.mkstemp(prefix=".tmp-", dir=self.folder)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            fd, temp = tempfile.mkstemp(prefix=".tmp-", dir=target.parent)
         except OSError:
             return
         try:
             with os.fdopen(fd, "wb") as handle:
                 handle.write(_digest(payload).encode("ascii") + b"\n" + payload)
-            os.replace(temp, self.folder / name)
+            os.replace(temp, target)
         except OSError:
             Path(temp).unlink(missing_ok=True)
         except BaseException:
             Path(temp).unlink(missing_ok=True)
             raise
+
+    def keep_only(self, subfolder: str, names: set[str]) -> None:
+        """Remove the entries of a subfolder that are not in `names` (outdated
+        ones, which nothing can ask for again)."""
+        try:
+            with os.scandir(self.folder / subfolder) as entries:
+                stale = [entry.path for entry in entries if entry.name not in names]
+        except OSError:
+            return
+        for path in stale:
+            Path(path).unlink(missing_ok=True)
 
     # ── the manifest of an output folder ──
     def _manifest_name(self, out_dir: Path) -> str:

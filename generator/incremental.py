@@ -27,6 +27,7 @@ import jinja2
 
 from .history import HistoryMemo
 from .build_cache import CacheFolder, Written
+from .parsed_sources import ParsedSources
 from .render.outputs import CLOCK, SETTINGS, THEME, Output, RenderContext
 
 
@@ -82,13 +83,14 @@ class RenderCache:
     rendered: list[str] = field(default_factory=list)  # paths rendered (not reused) by the last build
     history: HistoryMemo = field(default_factory=HistoryMemo)  # the last git log read
     folder: CacheFolder | None = None  # where it persists between runs, if anywhere
+    parsed: ParsedSources = field(default_factory=ParsedSources)  # sources loaded before, by content
     in_place: bool = True
 
     @classmethod
     def persistent(cls, root: Path, out_dir: Path, in_place: bool) -> "RenderCache":
         folder = CacheFolder(root)
         return cls(written=folder.load_manifest(out_dir), templates=TemplateCodeCache(folder), folder=folder,
-                   in_place=in_place)
+                   in_place=in_place, parsed=ParsedSources(folder))
 
     def begin(self, ctx: RenderContext, parsed: dict[str, bytes]) -> "Fingerprints":
         """Start one build: compiled templates are reused, fingerprints computed afresh."""

@@ -18,7 +18,6 @@ from pathlib import Path
 from .content.assets import DEFAULT_TYPES
 from .content.discover import discover
 from .content.limits import Limits
-from .content.load import load_source
 from .diagnostics import Diagnostics, Location
 from .event_checks import check_recurrences
 from .event_times import zone
@@ -26,6 +25,7 @@ from .graph import Site, build_graph
 from .history import HistoryMemo, read_dates
 from .incremental import RenderCache
 from .output_update import render_with, update_output
+from .parsed_sources import ParsedSources
 from .render.images import check_images
 from .render.outputs import Output, RenderContext
 from .render.plan import plan_outputs
@@ -78,25 +78,16 @@ def build_clock(options: Options) -> dt.datetime:
     return dt.datetime.now(dt.timezone.utc).replace(microsecond=0)
 
 
-def plan_site(options: Options, history: HistoryMemo | None = None) -> Plan:
+def plan_site(options: Options, history: HistoryMemo | None = None, parsed: ParsedSources | None = None) -> Plan:
     """load → validate → graph → plan. Writes nothing. `history`: the last git
-    log read, kept by a watch session's cache."""
+    log read, and `parsed`: the sources loaded before, both kept by a cache."""
     diagnostics = Diagnostics()
     root = options.root
     settings = load_settings(root, diagnostics, options.base_url)
     found = discover(root, diagnostics, settings.published_types if settings else DEFAULT_TYPES)
-    items, broken, orphan_refs = [], {}, []
-    source_bytes: dict[str, bytes] = {}
-    for source in found.sources:
-        # Incremental rebuilds fingerprint exactly the bytes that were parsed: a
-        # file saved again mid-build must not pair new bytes with an old render.
-        data = source_bytes[source.rel] = source.path.read_bytes()
-        item = load_source(source, root / "content", diagnostics, orphan_refs, data,
-                           settings.limits if settings else Limits())
-        if item is None:
-            broken.setdefault(source.kind, set()).add(source.slug)
-        else:
-            items.append(item)
+    loaded = (parsed or ParsedSources()).load_all(found.sources, root / "content",
+                                                  settings.limits if settings else Limits(), diagnostics)
+    items, broken, orphan_refs, source_bytes = loaded.items, loaded.broken, loaded.orphan_refs, loaded.source_bytes
     if settings is None:
         return Plan(diagnostics)
     now = build_clock(options)
@@ -164,7 +155,7 @@ def build(options: Options, cache: RenderCache | None = None) -> BuildResult:
     Without a cache every output is rendered into a new folder that replaces
     output/ whole. With one (watch, or `mlcsite build` with its cache folder)
     only outputs whose key changed are rendered: the result is the same bytes."""
-    plan = plan_site(options, cache.history if cache else None)
+    plan = plan_site(options, cache.history if cache else None, cache.parsed if cache else None)
     if plan.diagnostics.has_errors():
         return BuildResult(plan.diagnostics)
     ctx = _render_context(plan, options)

@@ -34,6 +34,7 @@ class FieldContext:
     content_dir: Any = None  # pathlib.Path of content/, for file references
     limits: Any = None  # limits.Limits from site.yaml; None: the defaults
     failed: bool = False
+    file_checks: Any = None  # a list to record (path, found) of file references in, for caching
 
     def error(self, path: Path, message: str, hint: str = "", *, at_key: bool = False) -> Any:
         line, col = self.doc.key_position(path) if at_key else self.doc.position(path)
@@ -264,7 +265,10 @@ class ContentFile(FieldType):
                              "Put the file under content/ and give its path from there, e.g. images/ada.jpg.")
         if ctx.content_dir is not None:
             target = ctx.content_dir / normal
-            if not target.is_file() or target.is_symlink():
+            usable = target.is_file() and not target.is_symlink()
+            if ctx.file_checks is not None:  # the result depends on it (parsed_sources.py)
+                ctx.file_checks.append((normal, usable))
+            if not usable:
                 return ctx.error(path, f'There is no file content/{normal}.',
                                  "Add the file in the same pull request, or fix the path.")
         return normal

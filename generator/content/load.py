@@ -46,10 +46,11 @@ def split_front_matter(text: str, rel: str, diagnostics: Diagnostics) -> tuple[s
 
 def load_source(source: Source, content_dir: Path, diagnostics: Diagnostics,
                 orphan_refs: list[Ref] | None = None, data: bytes | None = None,
-                limits: Limits = Limits()) -> models.Item | None:
+                limits: Limits = Limits(), file_checks: list | None = None) -> models.Item | None:
     """The model of one source, or None when it has errors (all of them reported).
     The references of a file that failed are appended to `orphan_refs`, so the
-    graph still reports an unknown slug in it: every problem, not the first."""
+    graph still reports an unknown slug in it: every problem, not the first.
+    `file_checks` collects (path, found) for each file the source names."""
     slug_problem = check_slug_path(source)
     if slug_problem:
         diagnostics.error(Location(source.rel), *slug_problem)
@@ -74,7 +75,7 @@ def load_source(source: Source, content_dir: Path, diagnostics: Diagnostics,
     except YamlProblem as problem:
         diagnostics.error(Location(source.rel, problem.line, problem.column), problem.message, problem.hint)
         return None
-    ctx = FieldContext(doc, source.rel, diagnostics, content_dir, limits)
+    ctx = FieldContext(doc, source.rel, diagnostics, content_dir, limits, file_checks=file_checks)
     warn_comment_cuts(doc, ctx)
     if body is not None and "body" in doc.data:
         ctx.error(("body",), "The text is given twice: as `body:` and after the front matter.",

@@ -1,0 +1,144 @@
+"""Loading every content source, each parsed and checked at most once per content.
+
+Loading a source (YAML with positions, field checks, the Markdown limits scan)
+is most of a rebuild's time on a large site, and its result depends only on:
+
+- the file's bytes and where it lies (kind, slug, date in its name);
+- the limits from site.yaml;
+- whether the files it names (`photo: images/ada.jpg`) exist, recorded at load;
+- the generator's code (the cache folder is versioned by it).
+
+So the result (the item, or None, with the diagnostics and orphan references it
+produced) is kept by a hash of those, in memory for a watch session and in the
+cache folder between builds. An entry is never trusted: a checksum guards it
+(build_cache.CacheFolder), only our own model classes may be unpickled, and a
+file-reference check that comes out differently now is a miss.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import pickle
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .build_cache import CacheFolder
+from .content.discover import Source
+from .content.limits import Limits
+from .content.load import load_source
+from .diagnostics import Diagnostic, Diagnostics
+
+FOLDER = "parsed"
+
+
+@dataclass(frozen=True)
+class Loaded:
+    """What loading one source produced."""
+
+    item: object | None  # a content.models.Item, or None when the file has errors
+    diagnostics: tuple[Diagnostic, ...]
+    orphan_refs: tuple = ()  # references of a file that failed (content.load)
+    file_checks: tuple[tuple[str, bool], ...] = ()  # content-relative path → was a usable file
+
+
+@dataclass
+class LoadedSources:
+    """The result of loading all sources, in discovery order."""
+
+    items: list = field(default_factory=list)
+    broken: dict[str, set[str]] = field(default_factory=dict)  # kind → slugs of files that failed
+    orphan_refs: list = field(default_factory=list)
+    source_bytes: dict[str, bytes] = field(default_factory=dict)  # rel → the bytes parsed
+    parsed: list[str] = field(default_factory=list)  # rels parsed afresh (not from the cache)
+
+
+class ParsedSources:
+    """The cache of loaded sources: a session's memory, backed by the cache folder."""
+
+    def __init__(self, folder: CacheFolder | None = None) -> None:
+        self.folder = folder
+        self.memory: dict[str, Loaded] = {}
+
+    def load_all(self, sources: list[Source], content_dir: Path, limits: Limits,
+                 diagnostics: Diagnostics) -> LoadedSources:
+        result = LoadedSources()
+        used: dict[str, Loaded] = {}
+        limits_key = repr(limits)
+        for source in sources:
+            # Incremental rebuilds fingerprint exactly the bytes that were parsed: a
+            # file saved again mid-build must not pair new bytes with an old render.
+            data = result.source_bytes[source.rel] = source.path.read_bytes()
+            key = _key(source, data, limits_key)
+            loaded = self._cached(key, content_dir)
+            if loaded is None:
+                loaded = _load(source, content_dir, data, limits)
+                result.parsed.append(source.rel)
+                if self.folder is not None:
+                    self.folder.write(f"{FOLDER}/{key}", pickle.dumps(loaded, pickle.HIGHEST_PROTOCOL))
+            used[key] = loaded
+            diagnostics.extend(loaded.diagnostics)
+            result.orphan_refs.extend(loaded.orphan_refs)
+            if loaded.item is None:
+                result.broken.setdefault(source.kind, set()).add(source.slug)
+            else:
+                result.items.append(loaded.item)
+        self.memory = used  # what a session keeps: this build's sources, no more
+        if result.parsed and self.folder is not None:
+            self.folder.keep_only(FOLDER, set(used))
+        return result
+
+    def _cached(self, key: str, content_dir: Path) -> Loaded | None:
+        loaded = self.memory.get(key)
+        if loaded is None and self.folder is not None:
+            payload = self.folder.read(f"{FOLDER}/{key}")
+            loaded = _unpickle(payload) if payload is not None else None
+        if loaded is None or not isinstance(loaded, Loaded):
+            return None
+        if any(_usable_file(content_dir / rel) != ok for rel, ok in loaded.file_checks):
+            return None  # a file it names appeared or went: load it again
+        return loaded
+
+
+def _key(source: Source, data: bytes, limits_key: str) -> str:
+    digest = hashlib.blake2b(digest_size=16)
+    for part in (source.kind, source.rel, source.slug, source.name_date or "", limits_key):
+        digest.update(part.encode("utf-8", "surrogatepass") + b"\x00")
+    digest.update(data)
+    return digest.hexdigest()
+
+
+def _load(source: Source, content_dir: Path, data: bytes, limits: Limits) -> Loaded:
+    own, orphans, checks = Diagnostics(), [], []
+    item = load_source(source, content_dir, own, orphans, data, limits, checks)
+    return Loaded(item, tuple(own.items), tuple(orphans), tuple(checks))
+
+
+def _usable_file(path: Path) -> bool:
+    """The test content.fields.ContentFile makes."""
+    return path.is_file() and not path.is_symlink()
+
+
+# Only these may be rebuilt from a cache entry: our models and the plain types in them.
+_ALLOWED = {
+    "generator.parsed_sources": {"Loaded"},
+    "generator.diagnostics": {"Diagnostic", "Location"},
+    "generator.content.fields": {"Ref"},
+    "generator.content.models": {"Member", "PersonRef", "Project", "Series", "Event", "Post", "RFP", "Page"},
+    "datetime": {"date", "datetime", "timedelta", "timezone", "time"},
+    "builtins": {"frozenset", "set", "tuple", "list", "dict"},
+}
+
+
+class _ModelsOnly(pickle.Unpickler):
+    def find_class(self, module: str, name: str):
+        if name in _ALLOWED.get(module, ()):
+            return super().find_class(module, name)
+        raise pickle.UnpicklingError(f"{module}.{name} is not allowed in a cache entry")
+
+
+def _unpickle(payload: bytes) -> Loaded | None:
+    try:
+        return _ModelsOnly(io.BytesIO(payload)).load()
+    except Exception:  # corrupt or foreign: a miss, never an error
+        return None
