@@ -20,6 +20,7 @@ from typing import Callable
 
 from .build_cache import Written
 from .incremental import RenderCache
+from .render.markup import TextTooCostly
 from .render.outputs import Output, RenderContext
 from .writer import Staging, update_files
 
@@ -106,13 +107,14 @@ def _changed(previous: dict[str, Written], now: dict[str, Written]) -> list[str]
 
 
 def render_with(ctx: RenderContext, on_error: Callable[[Exception, Output], None]) -> Render:
-    """Render one output; a template error is reported through `on_error`."""
+    """Render one output; a template error, or a Markdown text past its budget,
+    is reported through `on_error`."""
     import jinja2
 
     def render(output: Output) -> bytes | None:
         try:
             return output.render(ctx)
-        except jinja2.TemplateError as exc:
+        except (jinja2.TemplateError, TextTooCostly) as exc:
             on_error(exc, output)
             return None
     return render

@@ -27,7 +27,9 @@ from .incremental import RenderCache
 from .output_update import render_with, update_output
 from .parsed_sources import ParsedSources
 from .render.images import check_images
-from .render.outputs import Output, RenderContext
+from .render.markdown_memo import MarkdownMemo
+from .render.markup import TextTooCostly
+from .render.outputs import THEME as THEME_FOLDER, Output, RenderContext
 from .render.plan import plan_outputs
 from .settings import load_settings
 
@@ -106,7 +108,7 @@ def render_outputs(plan: Plan, options: Options, cache: RenderCache | None = Non
     benchmarks compare these; builds stream to disk instead). A broken theme
     template is reported as a diagnostic naming the template and line."""
     ctx = _render_context(plan, options)
-    render = render_with(ctx, lambda exc, output: plan.diagnostics.error(*_template_problem(exc, output, options)))
+    render = render_with(ctx, lambda exc, output: plan.diagnostics.error(*_render_problem(exc, output, plan, options)))
     files: dict[str, bytes] = {}
     for output in plan.outputs:
         data = render(output)
@@ -118,7 +120,38 @@ def render_outputs(plan: Plan, options: Options, cache: RenderCache | None = Non
 
 def _render_context(plan: Plan, options: Options) -> RenderContext:
     return RenderContext(site=plan.site, now=plan.now, root=options.root, template_dir=options.template_dir,
-                         drafts=options.drafts)
+                         drafts=options.drafts, markdown=MarkdownMemo(plan.site.settings.limits.markdown_seconds))
+
+
+def _render_problem(exc: Exception, output: Output, plan: Plan, options: Options) -> tuple:
+    if isinstance(exc, TextTooCostly):
+        return _text_problem(exc, output, plan)
+    return _template_problem(exc, output, options)
+
+
+MARKDOWN_TEXTS = ("body", "first_plot", "summary")  # item fields the theme renders as Markdown
+
+
+def _text_problem(exc: TextTooCostly, output: Output, plan: Plan) -> tuple:
+    """The text the renderer gave up on, found by value among the items' texts."""
+    hint = ("Shorten or split the text, or remove the part repeated many times or nested deep "
+            "(site.yaml `limits: markdown_seconds` sets the budget).")
+    for item in plan.site.all_items():
+        for name in MARKDOWN_TEXTS:
+            if getattr(item, name, None) == exc.text:
+                return _text_location(item, name, plan.source_bytes), exc.problem, hint
+    return output.origin or Location(THEME_FOLDER), f"{exc.problem} (while rendering {output.url})", hint
+
+
+def _text_location(item, name: str, source_bytes: dict[str, bytes]) -> Location:
+    """A field's line; for the body of a .md file, the first line after the front matter."""
+    if (name,) in item.positions or item.source not in source_bytes:
+        return item.where(name)
+    source = source_bytes[item.source].decode("utf-8", "replace").removeprefix("\ufeff")
+    source = source.replace("\r\n", "\n").replace("\r", "\n")
+    if not source.endswith(item.body):
+        return item.where()
+    return Location(item.source, source[:len(source) - len(item.body)].count("\n") + 1)
 
 
 def _template_problem(exc: Exception, output: Output, options: Options) -> tuple:
@@ -164,7 +197,7 @@ def build(options: Options, cache: RenderCache | None = None) -> BuildResult:
         keys = {o.path: fingerprints.of(o) for o in plan.outputs}
     else:
         keys = dict.fromkeys((o.path for o in plan.outputs), "")
-    render = render_with(ctx, lambda exc, output: plan.diagnostics.error(*_template_problem(exc, output, options)))
+    render = render_with(ctx, lambda exc, output: plan.diagnostics.error(*_render_problem(exc, output, plan, options)))
     update = update_output(plan.outputs, keys, render, options.output_dir, cache)
     if update is None or plan.diagnostics.has_errors():
         return BuildResult(plan.diagnostics)

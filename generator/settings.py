@@ -100,7 +100,9 @@ SITE_FIELDS = [
         Field("code_block", Integer(100, 100_000_000, "a number of characters", 100_000),
               "Characters in one code block (default 100000)."),
         Field("tags", Integer(1, 10_000, "a number of tags", 20), "Tags per item (default 20)."),
-    ], "{file_size, nesting_depth, footnotes, code_block, tags}", build=lambda v: Limits(**v)),
+        Field("markdown_seconds", Integer(1, 3600, "a number of seconds", 5),
+              "Longest the build may spend rendering one Markdown text (default 5)."),
+    ], "{file_size, nesting_depth, footnotes, code_block, tags, markdown_seconds}", build=lambda v: Limits(**v)),
         "Bounds on each content file, so that no pull request can stall the build."),
     Field("published_types", ListOf(PublishedType()),
           "File types under content/ copied to the site, checked by content (default: "

@@ -18,6 +18,10 @@ from typing import Iterator
 # or `>`) that closes each opener, so the sum of those distances is its work.
 # A million characters is about a second; ordinary texts stay under ten thousand.
 SCAN_BUDGET = 1_000_000
+# The abbr extension looks for every abbreviation at every position of the text,
+# in one regex call the build's time budget cannot interrupt: abbreviations times
+# characters is its work, about 25 million a second.
+ABBREVIATION_BUDGET = 25_000_000
 
 
 @dataclass(frozen=True)
@@ -27,6 +31,7 @@ class Limits:
     footnotes: int = 300  # footnote definitions per text
     code_block: int = 100_000  # characters in one fenced code block
     tags: int = 20  # tags per item
+    markdown_seconds: int = 5  # to render one text, at build time (render/time_budget.py)
 
 
 @dataclass(frozen=True)
@@ -39,15 +44,18 @@ class TextProblem:
 _FENCE = re.compile(r" {0,3}(`{3,}|~{3,})")
 _FOOTNOTE_DEFINITION = re.compile(r" {0,3}\[\^[^\]\n]+\]:")
 _CONTAINER_MARKER = re.compile(r"[ \t]*(?:>|[-*+][ \t]|\d{1,9}[.)][ \t])")
-# Block elements that `markdown="1"` recurses into, and that must be closed.
+_ABBREVIATION = re.compile(r"\*\[[^\]\n]*\][ ]?:")
+# Block elements that `markdown="1"` recurses into, and that must be closed; also
+# those the sanitizer's HTML parser (nh3) takes quadratic time to nest, from <pre> on.
 _HTML_BLOCK = re.compile(r"<(/?)(div|section|article|aside|details|blockquote|figure|table|tbody|thead|tr|td|th"
-                         r"|ul|ol|li|dl|dd|main|nav|header|footer)\b[^>]*?(/?)>", re.IGNORECASE)
+                         r"|ul|ol|li|dl|dd|main|nav|header|footer|pre|listing|center|address|fieldset|menu|dir"
+                         r"|hgroup|dialog|summary|figcaption|search|optgroup|rb|rt)\b[^>]*?(/?)>", re.IGNORECASE)
 
 
 def check_markdown(text: str, limits: Limits) -> list[TextProblem]:
     """Every limit the text goes past, each reported once, at the line where it did."""
     problems: list[TextProblem] = []
-    footnotes, html_depth = 0, 0
+    footnotes, html_depth, abbreviations = 0, 0, 0
     reported: set[str] = set()
 
     def report(key: str, line: int, message: str, hint: str) -> None:
@@ -69,6 +77,12 @@ def check_markdown(text: str, limits: Limits) -> list[TextProblem]:
                 if footnotes > limits.footnotes:
                     report("footnotes", number, f"This text has more than {limits.footnotes} footnotes.",
                            "Merge footnotes, or move the references to a list at the end.")
+            if _ABBREVIATION.match(line):
+                abbreviations += 1
+                if abbreviations * len(text) > ABBREVIATION_BUDGET:
+                    report("abbreviations", number, f"This text defines {abbreviations} abbreviations (`*[…]:`); "
+                           f"a text of {len(text):,} characters may have {ABBREVIATION_BUDGET // len(text):,}.",
+                           "Spell out the rarer ones, or split the text.")
             depth = _marker_depth(line)
             html_depth = _html_depth_after(line, html_depth)
             if max(depth, html_depth) > limits.nesting_depth:

@@ -73,7 +73,8 @@ NOTHING = RenderedMarkdown(html="", toc_html="", summary="", plain_text="")
 class MarkdownMemo:
     """Rendered Markdown by text, for one build (or several: keys carry base_url)."""
 
-    def __init__(self) -> None:
+    def __init__(self, seconds: float = markup.DEFAULT_SECONDS) -> None:
+        self.seconds = seconds  # budget per conversion: past it, markup.TextTooCostly
         self.entries: dict[str, RenderedMarkdown] = {}
         self.conversions = 0  # Markdown → HTML runs by this memo (benchmarks, tests)
 
@@ -102,7 +103,9 @@ class MarkdownMemo:
         key = memo_key(text, base_url)
         entry = self.entries.get(key)
         if entry is None:
-            body, toc = markup.render_markdown_with_toc(text, urlsplit(base_url).path)
+            # Two arguments unless the site sets its own budget: the default is the function's.
+            budget = () if self.seconds == markup.DEFAULT_SECONDS else (self.seconds,)
+            body, toc = markup.render_markdown_with_toc(text, urlsplit(base_url).path, *budget)
             self.conversions += 1
             entry = self.entries[key] = RenderedMarkdown(html=body, toc_html=toc)
         return key, entry

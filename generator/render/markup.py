@@ -33,7 +33,9 @@ from pygments.token import STANDARD_TYPES
 from .fast_inline import use_triggered_inline
 from .html_text import first_paragraph_text  # noqa: F401 - summaries were made here
 from .latex_math import MathExtension
+from .time_budget import OutOfTime, Watchdog
 
+DEFAULT_SECONDS = 5.0  # per text; ordinary posts take milliseconds (site.yaml limits.markdown_seconds)
 TOC_MIN_HEADINGS = 4  # shorter texts read fine without a table of contents (DESIGN: "when long")
 TABLE_ALIGN_CLASSES = {"left": "align-left", "center": "align-center", "right": "align-right"}
 
@@ -221,28 +223,47 @@ def make_markdown() -> markdown.Markdown:
     return md
 
 
+class TextTooCostly(Exception):
+    """One text that the renderer gave up on: past its time budget, or nested
+    deeper than Python's stack. The build reports it against the text's file."""
+
+    def __init__(self, text: str, problem: str) -> None:
+        super().__init__(problem)
+        self.text, self.problem = text, problem
+
+
 class MarkdownRenderer:
     """One Markdown instance reused across documents (building it costs more than a
     typical post), reset before each. The lock makes sharing safe should two builds
-    ever run in threads."""
+    ever run in threads. Each conversion runs on a time budget (time_budget.py);
+    an instance interrupted midway is replaced, its state is not trusted."""
 
     def __init__(self, base_path: str = "/") -> None:
         self.base_path = base_path
         self._md = make_markdown()
         self._lock = threading.Lock()
+        self._watchdog = Watchdog()
 
-    def render(self, text: str) -> str:
-        return sanitize(self._convert(text)[0], self.base_path)
+    def render(self, text: str, seconds: float = DEFAULT_SECONDS) -> str:
+        return self.render_with_toc(text, seconds)[0]
 
-    def render_with_toc(self, text: str) -> tuple[str, str]:
-        body, tokens = self._convert(text)
+    def render_with_toc(self, text: str, seconds: float = DEFAULT_SECONDS) -> tuple[str, str]:
+        with self._lock:
+            try:
+                with self._watchdog.limit(seconds):
+                    return self._render(text)
+            except OutOfTime:
+                problem = f"Rendering this text took more than {seconds:g} s, so the build stopped it."
+            except RecursionError:
+                problem = "This text nests (emphasis, links, lists, quotes or HTML) too deep to render."
+            self._md = make_markdown()
+        raise TextTooCostly(text, problem)
+
+    def _render(self, text: str) -> tuple[str, str]:
+        self._md.reset()
+        body, tokens = self._md.convert(text), self._md.toc_tokens
         toc = toc_list(tokens) if count_headings(tokens) >= TOC_MIN_HEADINGS else ""
         return sanitize(body, self.base_path), sanitize(toc, self.base_path) if toc else ""
-
-    def _convert(self, text: str) -> tuple[str, list[dict]]:
-        with self._lock:
-            self._md.reset()
-            return self._md.convert(text), self._md.toc_tokens
 
 
 def count_headings(tokens: list[dict]) -> int:
@@ -264,13 +285,14 @@ def markdown_renderer(base_path: str) -> MarkdownRenderer:
     return MarkdownRenderer(base_path)
 
 
-def render_markdown(text: str, base_path: str = "/") -> str:
-    return markdown_renderer(base_path).render(text)
+def render_markdown(text: str, base_path: str = "/", seconds: float = DEFAULT_SECONDS) -> str:
+    return markdown_renderer(base_path).render(text, seconds)
 
 
-def render_markdown_with_toc(text: str, base_path: str = "/") -> tuple[str, str]:
-    """(html, toc_html); toc_html is "" when the text has fewer than four headings."""
-    return markdown_renderer(base_path).render_with_toc(text)
+def render_markdown_with_toc(text: str, base_path: str = "/", seconds: float = DEFAULT_SECONDS) -> tuple[str, str]:
+    """(html, toc_html); toc_html is "" when the text has fewer than four headings.
+    Raises TextTooCostly past `seconds` or Python's recursion limit."""
+    return markdown_renderer(base_path).render_with_toc(text, seconds)
 
 
 # ---------------------------------------------------------------- code colours

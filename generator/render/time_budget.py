@@ -1,0 +1,90 @@
+"""Stop a piece of work that runs past its time budget, in whatever thread it runs.
+
+Python-Markdown has superlinear paths that no check sees coming (issue 10, case
+4): a thousand `: definition` lines, a heading repeated ten thousand times, a
+long row of `---` lines each take seconds to minutes in pure Python. A check at
+`check` time cannot list them all, so the conversion itself runs on a budget.
+
+How: one watchdog thread per process holds the deadline of each thread inside
+`limit()`. When one passes, it raises `OutOfTime` in that thread with
+PyThreadState_SetAsyncExc, the CPython call behind KeyboardInterrupt-like
+interruptions: the exception appears at the next bytecode the thread runs.
+Unlike signal.alarm this works outside the main thread (watch builds in a
+thread) and in forked render workers (each process starts its own watchdog);
+unlike a cooperative check it needs no hook in the library's loops. It cannot
+cut a single long C call short (one regex search, nh3's parse): the inputs that
+make those slow are bounded by `check` instead (content/limits.py).
+
+`OutOfTime` derives from BaseException so that library code catching
+`Exception` cannot swallow it.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import os
+import threading
+import time
+from contextlib import contextmanager
+from typing import Iterator
+
+_set_async_exc = ctypes.pythonapi.PyThreadState_SetAsyncExc
+_set_async_exc.argtypes = (ctypes.c_ulong, ctypes.py_object)
+RETRY = 1.0  # seconds between interruptions, should one be swallowed anyway
+
+
+class OutOfTime(BaseException):
+    """Raised inside the work when its budget is spent."""
+
+
+class Watchdog:
+    """Deadlines by thread, watched by one daemon thread (started on first use
+    in each process: a forked child starts its own)."""
+
+    def __init__(self) -> None:
+        self._pid = -1
+
+    def _start_if_needed(self) -> None:
+        if self._pid == os.getpid():
+            return
+        # New in this process: a lock inherited through fork may be held by a thread that is not here.
+        self._pid = os.getpid()
+        self._changed = threading.Condition()
+        self._deadlines: dict[int, float] = {}
+        threading.Thread(target=self._watch, name="mlcsite-time-budget", daemon=True).start()
+
+    @contextmanager
+    def limit(self, seconds: float) -> Iterator[None]:
+        """Run the body with `seconds` to spend; past them it gets OutOfTime."""
+        me = threading.get_ident()
+        self._start_if_needed()
+        with self._changed:
+            self._deadlines[me] = time.monotonic() + seconds
+            self._changed.notify()
+        try:
+            yield
+        finally:
+            self._leave(me)
+
+    def _leave(self, me: int) -> None:
+        """Stop watching this thread and cancel an interruption not yet delivered.
+        An interruption may land while this runs: then it is taken and the work
+        is over anyway, so retry until the thread is off the list."""
+        while True:
+            try:
+                with self._changed:
+                    self._deadlines.pop(me, None)
+                    _set_async_exc(me, ctypes.py_object())  # NULL: nothing pending
+                return
+            except OutOfTime:
+                continue
+
+    def _watch(self) -> None:
+        with self._changed:
+            while True:
+                now = time.monotonic()
+                for thread, deadline in list(self._deadlines.items()):
+                    if deadline <= now:
+                        _set_async_exc(thread, OutOfTime)
+                        self._deadlines[thread] = now + RETRY
+                self._changed.wait(min(self._deadlines.values(), default=now + 3600) - now)
