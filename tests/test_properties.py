@@ -28,7 +28,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
 from conftest import REPO, run_mlcsite
@@ -117,6 +117,7 @@ def test_check_and_build_agree_and_never_crash(site, file):
         assert check[0] in (0, 1), check
         assert_errors_name_a_file_and_line(site, check[1])
         build = run_in_process(site, "build", "--now", NOW)
+        event(f"{file.rel.split('/')[1]}: check {check[0]}, build {build[0]}")  # --hypothesis-show-statistics
         assert_check_and_build_agree(site, check, build, before)
 
 
