@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .calendar_changes import EventChange, compare_events, read_events
+from .output_folder import MARKER
 
 FORMATS = ("text", "markdown")
 GROUPS = ("pages", "feeds", "calendars", "other files")
@@ -60,7 +61,8 @@ def compare_outputs(old: Path, new: Path) -> ChangeReport:
 
 
 def _files(root: Path) -> dict[str, Path]:
-    return {p.relative_to(root).as_posix(): p for p in sorted(root.rglob("*")) if p.is_file()}
+    # The build's marker is not part of the site (and a site built before it had none).
+    return {p.relative_to(root).as_posix(): p for p in sorted(root.rglob("*")) if p.is_file() and p.name != MARKER}
 
 
 def url_of(rel: str) -> str:

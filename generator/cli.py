@@ -7,15 +7,19 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import signal
 import sys
 import time
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Iterator
 
 from . import pipeline
 from .build_cache import CACHE_DIR
 from .incremental import RenderCache
 from .report import FORMATS, format_diagnostics
 from .review import review_site
+from .writer import OutputWriteError
 
 EXIT_OK, EXIT_CONTENT, EXIT_USAGE = 0, 1, 2
 
@@ -134,11 +138,22 @@ def run_check(options: pipeline.Options, fmt: str) -> int:
 
 def run_build(options: pipeline.Options, use_cache: bool = True) -> int:
     started = time.perf_counter()
-    # --no-cache renders everything, and leaves a fresh cache for the next build.
-    cache = RenderCache.persistent(options.root, options.output_dir, in_place=False)
-    if not use_cache:
-        cache.written = {}
-    result = pipeline.build(options, cache)
+    try:
+        with _interrupted_by_signals():
+            result = _build(options, use_cache)
+    except BuildInterrupted as stop:
+        # The staging folder went with the stack (output_update's `finally`).
+        print(f"mlcsite: stopped by {stop.name}; {options.output_label} holds the last complete build.",
+              file=sys.stderr)
+        return 128 + stop.signum
+    except OutputWriteError as exc:
+        print(f"mlcsite: {exc}\nmlcsite: nothing was written; {options.output_label} holds the last complete build.",
+              file=sys.stderr)
+        return EXIT_CONTENT
+    except OSError as exc:  # reading the site (or its cache) failed: said in words, never a traceback
+        print(f"mlcsite: could not read or write {exc.filename or 'a file'}: {exc.strerror or exc}.",
+              file=sys.stderr)
+        return EXIT_CONTENT
     if result.diagnostics.items:
         sys.stderr.write(format_diagnostics(result.diagnostics, "text", options.root))
     if result.diagnostics.has_errors():
@@ -147,6 +162,40 @@ def run_build(options: pipeline.Options, use_cache: bool = True) -> int:
     seconds = time.perf_counter() - started
     print(f"Built {result.file_count} files into {options.output_label} in {seconds:.2f} s.")
     return EXIT_OK
+
+
+def _build(options: pipeline.Options, use_cache: bool) -> pipeline.BuildResult:
+    # --no-cache renders everything, and leaves a fresh cache for the next build.
+    cache = RenderCache.persistent(options.root, options.output_dir, in_place=False)
+    if not use_cache:
+        cache.written = {}
+    return pipeline.build(options, cache)
+
+
+class BuildInterrupted(BaseException):
+    """SIGINT or SIGTERM during a build: unwinds the stack like Ctrl-C, so the
+    staging folder is removed on the way out (issue 10, case 2)."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signum)
+        self.signum, self.name = signum, signal.Signals(signum).name
+
+
+@contextmanager
+def _interrupted_by_signals() -> Iterator[None]:
+    stopping = []
+
+    def stop(signum, frame) -> None:
+        if not stopping:  # a second signal must not cut the clean-up short
+            stopping.append(signum)
+            raise BuildInterrupted(signum)
+
+    previous = {number: signal.signal(number, stop) for number in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield
+    finally:
+        for number, handler in previous.items():
+            signal.signal(number, handler)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -24,6 +24,7 @@ from .event_times import zone
 from .graph import Site, build_graph
 from .history import HistoryMemo, read_dates
 from .incremental import RenderCache
+from .output_folder import output_folder_problem
 from .output_update import render_with, update_output
 from .parsed_sources import ParsedSources
 from .render.images import check_images
@@ -209,12 +210,8 @@ def build(options: Options, cache: RenderCache | None = None) -> BuildResult:
 
 
 def unsafe_output_dir(options: Options) -> str | None:
-    """The output folder is replaced whole: never let that be a folder we must keep."""
-    out = options.output_dir.resolve()
-    root = options.root.resolve()
-    if out == root or root.is_relative_to(out):
-        return f"--out {out} would replace the site's own folder; choose an empty or build folder."
-    for keep in ("content", "templates", "generator", "tests", ".git"):
-        if out.is_relative_to(root / keep):
-            return f"--out {out} is inside {keep}/, which the build must not replace."
-    return None
+    """The output folder is replaced whole: never let that be a folder we must keep
+    (output_folder.py has the rules)."""
+    default = options.root / "output"
+    is_default = options.out is None or options.output_dir.resolve() == default.resolve()
+    return output_folder_problem(options.output_dir, options.root, is_default)

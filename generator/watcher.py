@@ -34,6 +34,7 @@ from .content.discover import is_ignored_name
 from .devserver import LiveState, start_server, stop_server
 from .incremental import RenderCache
 from .report import format_diagnostics
+from .writer import OutputWriteError
 
 WATCHED_FOLDERS = ("content", "templates")
 SETTINGS_FILE = "site.yaml"
@@ -296,6 +297,8 @@ class WatchSession:
         started = time.perf_counter()
         try:
             result = pipeline.build(self.options, self.cache)
+        except OutputWriteError as exc:  # disk full, permission, read-only: in words
+            return self._failed(f"mlcsite: {exc}\n")
         except OSError as exc:
             return self._failed(f"mlcsite: could not read or write {exc.filename or 'a file'}: "
                                 f"{exc.strerror or exc}.\n")

@@ -6,29 +6,80 @@ previous output/ exactly as it was. Files that did not change are hard links
 to the ones in output/ (a copy where links fail), so a rebuild writes only what
 changed. `watch` updates output/ file by file (temp file + os.replace), touching
 only what changed and removing what went away.
+
+A staging folder is locked (flock) while its build runs, so the next build can
+tell one left by a killed build (removed) from one still being filled by a
+build running beside it (left alone). A failed write raises OutputWriteError,
+which names the output folder and the cause in words (issue 10, case 7).
 """
 
 from __future__ import annotations
 
 import ctypes
 import ctypes.util
+import errno
+import fcntl
 import os
+import re
 import shutil
 import tempfile
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Iterator
+
+from .output_folder import MARKER, MARKER_TEXT
 
 _RENAME_EXCHANGE = 2
+
+
+class OutputWriteError(Exception):
+    """Writing the site failed: the output folder it was for, and the OSError."""
+
+    def __init__(self, out_dir: Path, cause: OSError) -> None:
+        super().__init__(out_dir, cause)
+        self.out_dir, self.cause = out_dir, cause
+
+    def __str__(self) -> str:
+        reason, fix = _REASONS.get(self.cause.errno, (self.cause.strerror or str(self.cause), "Fix that and build again."))
+        where = f" (at {self.cause.filename})" if self.cause.filename else ""
+        return f"could not write the site into {self.out_dir}: {reason}{where}. {fix}"
+
+
+_REASONS = {
+    errno.ENOSPC: ("the disk is full", "Free some space, or give --out a folder on another disk."),
+    errno.EDQUOT: ("the disk quota is used up", "Free some space, or give --out a folder on another disk."),
+    errno.EACCES: ("permission denied", "Make that folder writable for this user, or give --out another folder."),
+    errno.EPERM: ("the operation is not permitted (an immutable or protected folder?)",
+                  "Make that folder writable for this user, or give --out another folder."),
+    errno.EROFS: ("the file system is read-only", "Give --out a folder on a writable disk."),
+    errno.ENOTDIR: ("a part of that path is a file, not a folder", "Give --out a path made of folders."),
+}
+
+
+@contextmanager
+def writing_into(out_dir: Path) -> Iterator[None]:
+    """Turn any OSError raised while writing out_dir's new content into an OutputWriteError."""
+    try:
+        yield
+    except OSError as exc:
+        raise OutputWriteError(out_dir, exc) from exc
 
 
 class Staging:
     """A new output folder being filled beside out_dir; `swap_in` replaces out_dir
     by it in one step, `discard` forgets it. Each file is written once, as it is
-    rendered, so the whole site is never held in memory."""
+    rendered, so the whole site is never held in memory. The build's marker
+    (output_folder.py) is its first file."""
 
     def __init__(self, out_dir: Path) -> None:
         self.out_dir = out_dir.absolute()
-        self.out_dir.parent.mkdir(parents=True, exist_ok=True)
-        self.folder = Path(tempfile.mkdtemp(prefix=f".{self.out_dir.name}.staging-", dir=self.out_dir.parent))
+        self._lock: int | None = None
+        with writing_into(self.out_dir):
+            self.out_dir.parent.mkdir(parents=True, exist_ok=True)
+            prefix = f".{self.out_dir.name}.staging-"
+            remove_abandoned_staging(self.out_dir.parent, prefix)
+            self.folder, self._lock = _new_locked_folder(self.out_dir.parent, prefix)
+            (self.folder / MARKER).write_bytes(MARKER_TEXT)
         self._folders: set[str] = {""}
 
     def _parent_of(self, rel: str) -> Path:
@@ -39,7 +90,7 @@ class Staging:
         return self.folder / rel
 
     def write(self, rel: str, data: bytes) -> None:
-        with open(self._parent_of(rel), "wb") as handle:
+        with writing_into(self.out_dir), open(self._parent_of(rel), "wb") as handle:
             handle.write(data)
 
     def keep(self, rel: str, size: int) -> bool:
@@ -59,12 +110,58 @@ class Staging:
         return True
 
     def swap_in(self) -> None:
-        self.folder.chmod(0o755)
-        _swap_in(self.folder, self.out_dir)
+        with writing_into(self.out_dir):
+            self.folder.chmod(0o755)
+            _swap_in(self.folder, self.out_dir)
         self.discard()  # after the swap: the previous site
 
     def discard(self) -> None:
         shutil.rmtree(self.folder, ignore_errors=True)
+        if self._lock is not None:
+            os.close(self._lock)  # releases the lock
+            self._lock = None
+
+
+def _new_locked_folder(parent: Path, prefix: str) -> tuple[Path, int]:
+    """A new folder, locked. Another build's cleanup may lock and remove it in
+    the moment between mkdtemp and flock: then it is gone, and we make another."""
+    while True:
+        folder = Path(tempfile.mkdtemp(prefix=prefix, dir=parent))
+        fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            if os.stat(folder).st_ino == os.fstat(fd).st_ino:
+                return folder, fd
+        except (BlockingIOError, FileNotFoundError):
+            pass
+        os.close(fd)
+
+
+_STAGING_SUFFIX = re.compile(r"[A-Za-z0-9_]{8}")  # what tempfile.mkdtemp adds
+
+
+def remove_abandoned_staging(parent: Path, prefix: str) -> None:
+    """Remove staging folders that no running build holds: left by a build killed
+    outright (SIGKILL, power cut). A locked one belongs to a build running now."""
+    try:
+        candidates = [p for p in parent.iterdir()
+                      if p.name.startswith(prefix) and _STAGING_SUFFIX.fullmatch(p.name[len(prefix):])]
+    except OSError:
+        return
+    for folder in candidates:
+        if folder.is_symlink() or not folder.is_dir():
+            continue
+        try:
+            fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW)
+        except OSError:
+            continue
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            shutil.rmtree(folder, ignore_errors=True)
+        except BlockingIOError:
+            pass  # a build running beside this one
+        finally:
+            os.close(fd)
 
 
 def _swap_in(staging: Path, out_dir: Path) -> None:
@@ -96,6 +193,11 @@ def update_files(out_dir: Path, changed: dict[str, bytes], gone: list[str]) -> N
     """Update out_dir in place when the caller knows what it holds (watch's
     record of the last build): write `changed`, remove `gone`, nothing else is
     read. Removals first, so a file that becomes a folder never blocks a write."""
+    with writing_into(out_dir):
+        _update_files(out_dir, changed, gone)
+
+
+def _update_files(out_dir: Path, changed: dict[str, bytes], gone: list[str]) -> None:
     for rel in gone:
         (out_dir / rel).unlink(missing_ok=True)
         _remove_empty_parents(out_dir, rel)
