@@ -40,7 +40,8 @@ class OutputWriteError(Exception):
         self.out_dir, self.cause = out_dir, cause
 
     def __str__(self) -> str:
-        reason, fix = _REASONS.get(self.cause.errno, (self.cause.strerror or str(self.cause), "Fix that and build again."))
+        other = (self.cause.strerror or str(self.cause), "Fix that and build again.")
+        reason, fix = _REASONS.get(self.cause.errno, other)
         where = f" (at {self.cause.filename})" if self.cause.filename else ""
         return f"could not write the site into {self.out_dir}: {reason}{where}. {fix}"
 
@@ -79,7 +80,11 @@ class Staging:
             prefix = f".{self.out_dir.name}.staging-"
             remove_abandoned_staging(self.out_dir.parent, prefix)
             self.folder, self._lock = _new_locked_folder(self.out_dir.parent, prefix)
-            (self.folder / MARKER).write_bytes(MARKER_TEXT)
+            try:
+                (self.folder / MARKER).write_bytes(MARKER_TEXT)
+            except BaseException:  # no caller holds us yet to discard the folder
+                self.discard()
+                raise
         self._folders: set[str] = {""}
 
     def _parent_of(self, rel: str) -> Path:
@@ -127,7 +132,10 @@ def _new_locked_folder(parent: Path, prefix: str) -> tuple[Path, int]:
     the moment between mkdtemp and flock: then it is gone, and we make another."""
     while True:
         folder = Path(tempfile.mkdtemp(prefix=prefix, dir=parent))
-        fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
+        try:
+            fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
+        except FileNotFoundError:
+            continue
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
             if os.stat(folder).st_ino == os.fstat(fd).st_ino:
@@ -171,7 +179,11 @@ def _swap_in(staging: Path, out_dir: Path) -> None:
         old = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.old-", dir=out_dir.parent))
         old.rmdir()
         os.rename(out_dir, old)
-        os.rename(staging, out_dir)
+        try:
+            os.rename(staging, out_dir)
+        except OSError:
+            os.rename(old, out_dir)  # the previous site back in its place
+            raise
         os.rename(old, staging)  # cleaned up by the caller
     else:
         os.rename(staging, out_dir)

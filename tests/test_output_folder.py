@@ -181,10 +181,18 @@ def test_the_staging_folder_of_a_killed_build_is_removed_by_the_next(big_site):
 
 
 def test_a_build_running_beside_another_keeps_its_staging_folder(big_site):
+    """The clean-up must tell a live build's staging folder from an abandoned one:
+    the first build is paused (SIGSTOP) mid-render while a second runs start to end."""
     first = start_build(big_site.root)
-    wait_until_rendering(first, big_site.root)
-    second = big_site.cli("build", "--no-cache", timeout=300)  # its clean-up finds the first one's folder
+    staging = wait_until_rendering(first, big_site.root)
+    first.send_signal(signal.SIGSTOP)
+    try:
+        second = big_site.cli("build", "--no-cache", timeout=300)
+        assert second.returncode == 0, second.output
+        assert staging.is_dir()
+    finally:
+        first.send_signal(signal.SIGCONT)
     out, err = first.communicate(timeout=300)
-    assert first.returncode == 0 and second.returncode == 0, (out, err, second.output)
+    assert first.returncode == 0, (out, err)
     assert staging_folders(big_site.root) == []
     assert "Post zero, changed" in (big_site.output / "posts/post-0/index.html").read_text()
