@@ -4,7 +4,6 @@ refused, with exit 2 and the fix, wherever it would destroy something else."""
 
 from __future__ import annotations
 
-import hashlib
 import os
 import shutil
 import signal
@@ -15,15 +14,12 @@ from pathlib import Path
 
 import pytest
 
-from conftest import REPO, run_mlcsite
+from conftest import REPO
+from test_cli import snapshot
 from test_watch import WatchProcess
 
 MARKER = ".mlcsite-output"
 
-
-def snapshot(folder: Path) -> dict[str, str]:
-    return {p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
-            for p in sorted(folder.rglob("*")) if p.is_file()}
 
 
 def staging_folders(parent: Path) -> list[str]:

@@ -14,7 +14,6 @@ The failures are real where this machine allows it:
 
 from __future__ import annotations
 
-import hashlib
 import os
 import shlex
 import subprocess
@@ -23,15 +22,12 @@ import tempfile
 from functools import cache
 from pathlib import Path
 
-from conftest import REPO, run_mlcsite
+from conftest import REPO, CliResult, run_mlcsite
+from test_cli import snapshot
 
 PAGE = "---\ntitle: About\n---\nHello.\n"
 CHANGED = "---\ntitle: About us\n---\nChanged.\n"
 
-
-def snapshot(folder: Path) -> dict[str, str]:
-    return {p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
-            for p in sorted(folder.rglob("*")) if p.is_file()}
 
 
 def assert_reported_in_words(result, folder: Path, cause: str) -> None:
@@ -81,48 +77,51 @@ sys.exit(main(sys.argv[3:]))
 """
 
 
-def build_on_a_failing_disk(site, tmp_path: Path, errno_name: str, break_disk: str):
-    """Build onto a small disk, then break it (`break_disk`: shell, with $DISK),
-    change a page and build again. Returns (the second build, output before, after, what the disk holds)."""
-    disk, kept = tmp_path / "disk", tmp_path / "kept"
+def build_on_a_failing_disk(site, tmp_path: Path, errno_name: str, break_disk: str) -> tuple:
+    """Build onto a small disk, break it (`break_disk`: shell, with $DISK), change
+    a page and build again. Returns the second build, the output before and
+    after it, and the names on the disk."""
+    disk = tmp_path / "disk"
     disk.mkdir()
-    kept.mkdir()
     site.write("content/pages/about.md", PAGE)
+    if private_mount() is not None:
+        return _on_a_private_disk(site, disk, tmp_path / "kept", break_disk)
+    return _with_failing_os(site, disk, errno_name)
+
+
+def _on_a_private_disk(site, disk: Path, kept: Path, break_disk: str) -> tuple:
+    kept.mkdir()
     mlcsite = f"{shlex.quote(sys.executable)} -m generator"
+    script = f"""
+        set -e
+        mount -t tmpfs -o size=2m tmpfs "$DISK"
+        {mlcsite} build --out "$DISK/out" >/dev/null
+        cp -a "$DISK/out" "$KEPT/before"
+        {break_disk}
+        printf '%s' {shlex.quote(CHANGED)} > content/pages/about.md
+        set +e
+        {mlcsite} build --no-cache --out "$DISK/out" >"$KEPT/stdout" 2>"$KEPT/stderr"
+        echo $? >"$KEPT/rc"
+        cp -a "$DISK/out" "$KEPT/after"
+        ls -A "$DISK" >"$KEPT/listing"
+    """
+    env = {**os.environ, "PYTHONPATH": str(REPO), "DISK": str(disk), "KEPT": str(kept)}
+    done = subprocess.run([*private_mount(), "sh", "-c", script], cwd=site.root, env=env, capture_output=True,
+                          text=True, timeout=300)
+    assert done.returncode == 0, done.stdout + done.stderr
+    result = CliResult(int((kept / "rc").read_text()), (kept / "stdout").read_text(), (kept / "stderr").read_text())
+    return result, snapshot(kept / "before"), snapshot(kept / "after"), (kept / "listing").read_text().split()
+
+
+def _with_failing_os(site, disk: Path, errno_name: str) -> tuple:
     out = disk / "out"
-    unshare = private_mount()
-    if unshare is not None:
-        script = f"""
-            set -e
-            mount -t tmpfs -o size=2m tmpfs "$DISK"
-            {mlcsite} build --out "$DISK/out" >/dev/null
-            cp -a "$DISK/out" "$KEPT/before"
-            {break_disk}
-            printf '%s' {shlex.quote(CHANGED)} > content/pages/about.md
-            set +e
-            {mlcsite} build --no-cache --out "$DISK/out" >"$KEPT/stdout" 2>"$KEPT/stderr"
-            echo $? >"$KEPT/rc"
-            cp -a "$DISK/out" "$KEPT/after"
-            ls -A "$DISK" >"$KEPT/listing"
-        """
-        env = {**os.environ, "PYTHONPATH": str(REPO), "DISK": str(disk), "KEPT": str(kept)}
-        done = subprocess.run([*unshare, "sh", "-c", script], cwd=site.root, env=env, capture_output=True,
-                              text=True, timeout=300)
-        assert done.returncode == 0, done.stdout + done.stderr
-        result = type("Result", (), {})()
-        result.returncode = int((kept / "rc").read_text())
-        result.stdout, result.stderr = (kept / "stdout").read_text(), (kept / "stderr").read_text()
-        result.output = result.stdout + result.stderr
-        listing = (kept / "listing").read_text().split()
-        return result, snapshot(kept / "before"), snapshot(kept / "after"), listing
     assert run_mlcsite("build", "--out", str(out), cwd=site.root).returncode == 0
     before = snapshot(out)
     site.write("content/pages/about.md", CHANGED)
-    env = {**os.environ, "PYTHONPATH": str(REPO)}
     proc = subprocess.run([sys.executable, "-c", FAILING_OS, str(disk), errno_name, "build", "--no-cache",
-                           "--out", str(out)], cwd=site.root, env=env, capture_output=True, text=True, timeout=300)
-    result = type("Result", (), {"returncode": proc.returncode, "stdout": proc.stdout, "stderr": proc.stderr,
-                                 "output": proc.stdout + proc.stderr})()
+                           "--out", str(out)], cwd=site.root, env={**os.environ, "PYTHONPATH": str(REPO)},
+                          capture_output=True, text=True, timeout=300)
+    result = CliResult(proc.returncode, proc.stdout, proc.stderr)
     return result, before, snapshot(out), sorted(p.name for p in disk.iterdir())
 
 
