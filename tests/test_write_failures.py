@@ -15,6 +15,7 @@ The failures are real where this machine allows it:
 from __future__ import annotations
 
 import os
+import re
 import shlex
 import subprocess
 import sys
@@ -24,6 +25,7 @@ from pathlib import Path
 
 from conftest import REPO, CliResult, run_mlcsite
 from test_cli import snapshot
+from test_watch import WatchProcess
 
 PAGE = "---\ntitle: About\n---\nHello.\n"
 CHANGED = "---\ntitle: About us\n---\nChanged.\n"
@@ -197,3 +199,27 @@ def test_an_immutable_output_folder_keeps_the_old_site(make_site):
     assert_reported_in_words(result, site.output, cause)
     assert snapshot(site.output) == before
     assert not [p.name for p in site.root.iterdir() if ".staging-" in p.name or ".old-" in p.name]
+
+
+def test_watch_reports_a_folder_it_cannot_write_and_builds_once_it_can(make_site, tmp_path):
+    site = make_site({"content/pages/about.md": PAGE})
+    parent = tmp_path / "published"
+    parent.mkdir()
+    out = parent / "site"
+    lock_folder(parent)
+    try:
+        watcher = WatchProcess(site.root, "watch", "--out", str(out))
+    except BaseException:
+        unlock_folder(parent)
+        raise
+    try:
+        try:
+            watcher.wait_for_line(rf"could not write the site into {re.escape(str(out))}: ")
+            watcher.wait_for_line(r"Watching content/")
+        finally:
+            unlock_folder(parent)
+        site.write("content/pages/about.md", CHANGED)
+        watcher.wait_for_line(r"about\.md changed: rendered")
+    finally:
+        assert watcher.stop() == 0
+    assert "Changed." in (out / "about/index.html").read_text() and "Traceback" not in watcher.text
