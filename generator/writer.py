@@ -73,7 +73,8 @@ class Staging:
     (output_folder.py) is its first file."""
 
     def __init__(self, out_dir: Path) -> None:
-        self.out_dir = out_dir.absolute()
+        # output/ may be a link to the served folder: replace that folder, keep the link.
+        self.out_dir = out_dir.resolve() if out_dir.is_symlink() else out_dir.absolute()
         self._lock: int | None = None
         with writing_into(self.out_dir):
             self.out_dir.parent.mkdir(parents=True, exist_ok=True)

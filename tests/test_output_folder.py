@@ -100,6 +100,19 @@ def test_the_default_output_holding_something_else_is_refused(make_site):
     assert (site.output / "notes.txt").read_text() == "my notes\n"
 
 
+def test_an_output_folder_that_is_a_link_stays_a_link(make_site, tmp_path):
+    """output -> /var/www/site: the folder it points at is replaced, the link is kept."""
+    site = make_site({"content/pages/about.md": "---\ntitle: About\n---\nHello.\n"})
+    served = tmp_path / "www/site"
+    served.mkdir(parents=True)
+    site.output.symlink_to(served)
+    for _ in range(2):
+        assert site.cli("build", "--no-cache").returncode == 0
+        assert site.output.is_symlink() and (served / "about/index.html").is_file()
+    assert [p.name for p in site.root.iterdir() if ".staging-" in p.name] == []
+    assert sorted(p.name for p in served.parent.iterdir()) == ["site"]
+
+
 def test_the_marker_is_not_a_change_between_two_sites(make_site, tmp_path):
     site = make_site()
     assert site.cli("build", "--out", str(tmp_path / "old")).returncode == 0
