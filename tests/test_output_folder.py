@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import REPO
+from conftest import REPO, ScratchSite
 from test_cli import snapshot
 from test_watch import WatchProcess
 
@@ -127,9 +127,10 @@ def test_the_marker_is_not_a_change_between_two_sites(make_site, tmp_path):
 POSTS = 400  # enough that rendering takes a good second: the signal lands mid-build
 
 
-@pytest.fixture
-def big_site(make_site):
-    site = make_site()
+@pytest.fixture(scope="module")
+def built_big_site(tmp_path_factory) -> Path:
+    """Built once per module (a minute of CPU saved on a shared machine); each test takes a copy."""
+    site = ScratchSite(tmp_path_factory.mktemp("big") / "site")
     for n in range(POSTS):
         code = "\n".join(f"def f{i}_{n}(x):\n    return [y * {i + n} for y in range(x) if y % 3]" for i in range(8))
         text = "\n\n".join(f"Paragraph {i} of post {n}, with *emphasis* and [a link](https://example.org/{n}/{i})."
@@ -138,6 +139,16 @@ def big_site(make_site):
                    f"---\ntitle: Post {n}\ntags: [t{n % 10}]\n---\n{text}\n\n```python\n{code}\n```\n")
     result = site.cli("build", timeout=300)
     assert result.returncode == 0, result.output
+    return site.root
+
+
+@pytest.fixture
+def big_site(built_big_site, tmp_path) -> ScratchSite:
+    """A built copy, with one post changed since the build."""
+    root = tmp_path / "site"
+    shutil.copytree(built_big_site, root, symlinks=True)
+    site = ScratchSite.__new__(ScratchSite)  # the files are there already: only the helpers are needed
+    site.root = root
     site.write("content/posts/2024-01-01-post-0.md", "---\ntitle: Post zero, changed\n---\nChanged.\n")
     return site
 
