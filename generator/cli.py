@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import os
 import signal
 import sys
 import time
@@ -32,12 +33,36 @@ def _parse_now(text: str) -> dt.datetime:
     return value if value.tzinfo else value.replace(tzinfo=dt.timezone.utc)
 
 
+def _positive(text: str) -> int:
+    if not text.strip().isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of processes like 1 or 2")
+    return int(text)
+
+
+def _jobs(args: argparse.Namespace) -> int | None:
+    """--jobs, else MLCSITE_JOBS, else None (build: chosen from the work). Watch
+    and serve run threads (file events, the web server), which a fork must not
+    copy mid-lock: they render in one process unless told otherwise."""
+    if getattr(args, "jobs", None) is not None:
+        return args.jobs
+    if os.environ.get("MLCSITE_JOBS", "").strip():
+        try:
+            return _positive(os.environ["MLCSITE_JOBS"])
+        except argparse.ArgumentTypeError as problem:
+            print(f"mlcsite: MLCSITE_JOBS: {problem}", file=sys.stderr)
+            raise SystemExit(EXIT_USAGE) from None
+    return None if args.command == "build" else 1
+
+
 def _add_build_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--drafts", action="store_true", help="include posts marked draft: true")
     parser.add_argument("--base-url", metavar="URL", help="publish under this address (e.g. a PR preview)")
     parser.add_argument("--out", metavar="DIR", type=Path, help="write the site here (default: output/)")
     parser.add_argument("--now", metavar="DATETIME", type=_parse_now,
                         help="the build's clock for upcoming/past (default: SOURCE_DATE_EPOCH, else now)")
+    parser.add_argument("--jobs", metavar="N", type=_positive,
+                        help="render in N processes (default: $MLCSITE_JOBS, else from the work and the CPUs;"
+                             " 1: never fork)")
 
 
 def make_parser() -> argparse.ArgumentParser:
@@ -87,7 +112,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "diff":
         return run_diff(args.old, args.new, args.format)
     options = pipeline.Options(root=root, out=getattr(args, "out", None), drafts=args.drafts,
-                               base_url=getattr(args, "base_url", None), now=getattr(args, "now", None))
+                               base_url=getattr(args, "base_url", None), now=getattr(args, "now", None),
+                               jobs=_jobs(args))
     if args.command == "check":
         return run_check(options, args.format)
     problem = pipeline.unsafe_output_dir(options)

@@ -14,6 +14,7 @@ output/ is kept. Two ways to put the result on disk:
 from __future__ import annotations
 
 import hashlib
+from contextlib import closing
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
@@ -22,6 +23,7 @@ from .build_cache import Written
 from .incremental import RenderCache
 from .render.markup import TextTooCostly
 from .render.outputs import Output, RenderContext
+from .render_pool import Attempt, Failed, rendered_in_order, worker_count
 from .writer import Staging, update_files
 
 IN_PLACE_LIMIT = 200  # more changed outputs than this: stage (bounded memory, one swap)
@@ -40,10 +42,26 @@ class Update:
     written: list[str] = field(default_factory=list)  # files written or removed, sorted
 
 
-Render = Callable[[Output], bytes | None]  # None: rendering failed (reported), stop
+@dataclass(frozen=True)
+class Renderer:
+    """How outputs render: `attempt` works in this process or a forked worker (a
+    template error comes back as data); `report` records it here, as a diagnostic."""
+
+    attempt: Attempt
+    report: Callable[[tuple], None]
+    jobs: int | None = None  # worker processes for a big render; None: chosen from the work
+    before_fork: Callable[[], None] = lambda: None  # work done once here that every worker would repeat
+
+    def __call__(self, output: Output) -> bytes | None:
+        """In this process; None: it failed (reported), stop."""
+        result = self.attempt(output)
+        if isinstance(result, Failed):
+            self.report(result.problem)
+            return None
+        return result
 
 
-def update_output(outputs: list[Output], keys: dict[str, str], render: Render, out_dir: Path,
+def update_output(outputs: list[Output], keys: dict[str, str], render: Renderer, out_dir: Path,
                   cache: RenderCache | None) -> Update | None:
     """Bring out_dir to the planned outputs; None when rendering failed (then
     out_dir is as it was)."""
@@ -56,23 +74,31 @@ def update_output(outputs: list[Output], keys: dict[str, str], render: Render, o
     return _staged(outputs, keys, render, out_dir, previous)
 
 
-def _staged(outputs: list[Output], keys: dict[str, str], render: Render, out_dir: Path,
+def _staged(outputs: list[Output], keys: dict[str, str], render: Renderer, out_dir: Path,
             previous: dict[str, Written]) -> Update | None:
     staging = Staging(out_dir)
     update = Update()
     try:
+        todo = []
         for output in outputs:
-            path, key = output.path, keys[output.path]
-            old = previous.get(path)
-            if old is not None and old.key == key and staging.keep(path, old.size):
-                update.files[path] = old
-                continue
-            data = render(output)
-            if data is None:
-                return None
-            staging.write(path, data)
-            update.files[path] = Written(key, digest_of(data), len(data))
-            update.rendered.append(path)
+            old = previous.get(output.path)
+            if old is not None and old.key == keys[output.path] and staging.keep(output.path, old.size):
+                update.files[output.path] = old
+            else:
+                todo.append(output)
+        workers = worker_count(len(todo), render.jobs)
+        if workers > 1:
+            render.before_fork()
+        results = rendered_in_order(todo, render.attempt, workers)
+        with closing(results):  # stopping early stops the workers
+            for output, data in results:
+                if isinstance(data, Failed):
+                    render.report(data.problem)
+                    return None
+                staging.write(output.path, data)
+                update.files[output.path] = Written(keys[output.path], digest_of(data), len(data))
+                update.rendered.append(output.path)
+        update.files = {o.path: update.files[o.path] for o in outputs}  # in plan order
         staging.swap_in()
     finally:
         staging.discard()
@@ -80,7 +106,7 @@ def _staged(outputs: list[Output], keys: dict[str, str], render: Render, out_dir
     return update
 
 
-def _in_place(outputs: list[Output], todo: list[Output], keys: dict[str, str], render: Render, out_dir: Path,
+def _in_place(outputs: list[Output], todo: list[Output], keys: dict[str, str], render: Renderer, out_dir: Path,
               previous: dict[str, Written]) -> Update | None:
     update = Update({o.path: previous[o.path] for o in outputs if o.path in previous})
     changed: dict[str, bytes] = {}
@@ -106,15 +132,26 @@ def _changed(previous: dict[str, Written], now: dict[str, Written]) -> list[str]
     return sorted([*differ, *(path for path in previous if path not in now)])
 
 
-def render_with(ctx: RenderContext, on_error: Callable[[Exception, Output], None]) -> Render:
-    """Render one output; a template error, or a Markdown text past its budget,
-    is reported through `on_error`."""
+def compile_templates(ctx: RenderContext) -> None:
+    """Before forking: compile the theme's templates once, for every worker. One
+    that does not compile is left for rendering to report, as one process would."""
     import jinja2
 
-    def render(output: Output) -> bytes | None:
+    for name in ctx.env.list_templates(extensions=("html", "xml")):
+        try:
+            ctx.env.get_template(name)
+        except jinja2.TemplateError:
+            pass
+
+
+def render_with(ctx: RenderContext, describe: Callable[[Exception, Output], tuple]) -> Attempt:
+    """Render one output; a template error, or a Markdown text past its budget,
+    becomes Failed(describe(error, output))."""
+    import jinja2
+
+    def attempt(output: Output) -> bytes | Failed:
         try:
             return output.render(ctx)
         except (jinja2.TemplateError, TextTooCostly) as exc:
-            on_error(exc, output)
-            return None
-    return render
+            return Failed(describe(exc, output))
+    return attempt

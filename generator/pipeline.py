@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 
 from .content.assets import DEFAULT_TYPES
@@ -25,7 +26,7 @@ from .graph import Site, build_graph
 from .history import HistoryMemo, read_dates
 from .incremental import RenderCache
 from .output_folder import output_folder_problem
-from .output_update import render_with, update_output
+from .output_update import Renderer, compile_templates, render_with, update_output
 from .parsed_sources import ParsedSources
 from .render.images import check_images
 from .render.markdown_memo import MarkdownMemo
@@ -42,6 +43,7 @@ class Options:
     drafts: bool = False
     base_url: str | None = None
     now: dt.datetime | None = None  # default: SOURCE_DATE_EPOCH, else the wall clock
+    jobs: int | None = None  # render processes; None: chosen from the work (render_pool.worker_count)
 
     @property
     def output_dir(self) -> Path:
@@ -108,8 +110,7 @@ def render_outputs(plan: Plan, options: Options, cache: RenderCache | None = Non
     """Every planned output in memory: path under output/ → bytes (tests and
     benchmarks compare these; builds stream to disk instead). A broken theme
     template is reported as a diagnostic naming the template and line."""
-    ctx = _render_context(plan, options)
-    render = render_with(ctx, lambda exc, output: plan.diagnostics.error(*_render_problem(exc, output, plan, options)))
+    render = _renderer(plan, options, _render_context(plan, options))
     files: dict[str, bytes] = {}
     for output in plan.outputs:
         data = render(output)
@@ -117,6 +118,11 @@ def render_outputs(plan: Plan, options: Options, cache: RenderCache | None = Non
             break
         files[output.path] = data
     return files
+
+
+def _renderer(plan: Plan, options: Options, ctx: RenderContext) -> Renderer:
+    return Renderer(render_with(ctx, partial(_render_problem, plan=plan, options=options)),
+                    lambda problem: plan.diagnostics.error(*problem), options.jobs, partial(compile_templates, ctx))
 
 
 def _render_context(plan: Plan, options: Options) -> RenderContext:
@@ -198,7 +204,7 @@ def build(options: Options, cache: RenderCache | None = None) -> BuildResult:
         keys = {o.path: fingerprints.of(o) for o in plan.outputs}
     else:
         keys = dict.fromkeys((o.path for o in plan.outputs), "")
-    render = render_with(ctx, lambda exc, output: plan.diagnostics.error(*_render_problem(exc, output, plan, options)))
+    render = _renderer(plan, options, ctx)
     update = update_output(plan.outputs, keys, render, options.output_dir, cache)
     if update is None or plan.diagnostics.has_errors():
         return BuildResult(plan.diagnostics)
