@@ -51,6 +51,7 @@ class Renderer:
     report: Callable[[tuple], None]
     jobs: int | None = None  # worker processes for a big render; None: chosen from the work
     before_fork: Callable[[], None] = lambda: None  # work done once here that every worker would repeat
+    after_chunk: Callable[[], None] = lambda: None  # in a worker, between chunks: bound what it keeps
 
     def __call__(self, output: Output) -> bytes | None:
         """In this process; None: it failed (reported), stop."""
@@ -89,7 +90,7 @@ def _staged(outputs: list[Output], keys: dict[str, str], render: Renderer, out_d
         workers = worker_count(len(todo), render.jobs)
         if workers > 1:
             render.before_fork()
-        results = rendered_in_order(todo, render.attempt, workers)
+        results = rendered_in_order(todo, render.attempt, workers, render.after_chunk)
         with closing(results):  # stopping early stops the workers
             for output, data in results:
                 if isinstance(data, Failed):
@@ -142,6 +143,17 @@ def compile_templates(ctx: RenderContext) -> None:
             ctx.env.get_template(name)
         except jinja2.TemplateError:
             pass
+
+
+WORKER_MEMO_ENTRIES = 1500  # rendered texts a worker keeps (~20 MB): a 10,000-post site's would pass 400 MiB
+
+
+def bound_markdown_memo(ctx: RenderContext) -> None:
+    """In a worker: forget the rendered Markdown when it grows big. Entries are
+    keyed by their text, so forgetting costs time (a text needed again is
+    converted again: summaries, a few feed posts), never a different byte."""
+    if len(ctx.markdown.entries) > WORKER_MEMO_ENTRIES:
+        ctx.markdown.entries.clear()
 
 
 def render_with(ctx: RenderContext, describe: Callable[[Exception, Output], tuple]) -> Attempt:

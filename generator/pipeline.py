@@ -26,7 +26,7 @@ from .graph import Site, build_graph
 from .history import HistoryMemo, read_dates
 from .incremental import RenderCache
 from .output_folder import output_folder_problem
-from .output_update import Renderer, compile_templates, render_with, update_output
+from .output_update import Renderer, bound_markdown_memo, compile_templates, render_with, update_output
 from .parsed_sources import ParsedSources
 from .render.images import check_images
 from .render.markdown_memo import MarkdownMemo
@@ -122,7 +122,8 @@ def render_outputs(plan: Plan, options: Options, cache: RenderCache | None = Non
 
 def _renderer(plan: Plan, options: Options, ctx: RenderContext) -> Renderer:
     return Renderer(render_with(ctx, partial(_render_problem, plan=plan, options=options)),
-                    lambda problem: plan.diagnostics.error(*problem), options.jobs, partial(compile_templates, ctx))
+                    lambda problem: plan.diagnostics.error(*problem), options.jobs,
+                    partial(compile_templates, ctx), partial(bound_markdown_memo, ctx))
 
 
 def _render_context(plan: Plan, options: Options) -> RenderContext:

@@ -58,14 +58,16 @@ def worker_count(outputs: int, jobs: int | None = None) -> int:
     return max(1, min(available_cpus(), outputs // OUTPUTS_PER_WORKER))
 
 
-def rendered_in_order(outputs: list[Output], attempt: Attempt, workers: int) -> Iterator[tuple[Output, bytes | Failed]]:
+def rendered_in_order(outputs: list[Output], attempt: Attempt, workers: int,
+                      after_chunk: Callable[[], None] = lambda: None) -> Iterator[tuple[Output, bytes | Failed]]:
     """Each output with its bytes (or failure), in the order given. Close the
-    iterator when stopping early (contextlib.closing): that stops the workers."""
+    iterator when stopping early (contextlib.closing): that stops the workers.
+    A worker calls `after_chunk` after each chunk (to bound what it keeps)."""
     if workers <= 1 or len(outputs) <= CHUNK:
         for output in outputs:
             yield output, attempt(output)
         return
-    pool = _Pool(outputs, attempt, workers)
+    pool = _Pool(outputs, attempt, workers, after_chunk)
     try:
         for index in range(pool.chunks):
             for output, result in zip(outputs[index * CHUNK:], pool.take(index)):
@@ -78,7 +80,8 @@ class _Pool:
     """Forked workers, each fed chunk numbers over its own pipe, at most
     AHEAD + 1 at a time, and never past WINDOW chunks beyond the last one taken."""
 
-    def __init__(self, outputs: list[Output], attempt: Attempt, workers: int) -> None:
+    def __init__(self, outputs: list[Output], attempt: Attempt, workers: int,
+                 after_chunk: Callable[[], None]) -> None:
         self.chunks = -(-len(outputs) // CHUNK)
         self.window = workers * (1 + AHEAD)
         self.fed = self.taken = 0  # chunks handed out, and given to the caller (both in order)
@@ -88,7 +91,7 @@ class _Pool:
         self.processes = []
         for _ in range(min(workers, self.chunks)):
             parent_end, child_end = context.Pipe()
-            process = context.Process(target=_work, args=(child_end, [*self.busy, parent_end], outputs, attempt), daemon=True)
+            process = context.Process(target=_work, args=(child_end, [*self.busy, parent_end], outputs, attempt, after_chunk), daemon=True)
             process.start()
             child_end.close()
             self.busy[parent_end] = 0
@@ -143,7 +146,8 @@ class _Crash:
     text: str  # the worker's traceback: a bug, not a content or template problem
 
 
-def _work(link: Connection, parent_ends: list[Connection], outputs: list[Output], attempt: Attempt) -> None:
+def _work(link: Connection, parent_ends: list[Connection], outputs: list[Output], attempt: Attempt,
+          after_chunk: Callable[[], None]) -> None:
     """In a forked worker: render the chunks the parent names until it closes the link."""
     for other in parent_ends:  # held here too, the links would never reach end-of-file
         other.close()
@@ -161,6 +165,7 @@ def _work(link: Connection, parent_ends: list[Connection], outputs: list[Output]
                 results.append(attempt(output))
                 if isinstance(results[-1], Failed):
                     break
+            after_chunk()
         except Exception:
             results = _Crash(traceback.format_exc())
         try:
