@@ -29,6 +29,7 @@ from .history import HistoryMemo
 from .build_cache import CacheFolder, Written
 from .parsed_sources import ParsedSources
 from .render.outputs import CLOCK, SETTINGS, THEME, Output, RenderContext
+from .search.index import SearchIndex
 
 
 def _hash(*parts: str) -> str:
@@ -85,6 +86,7 @@ class RenderCache:
     folder: CacheFolder | None = None  # where it persists between runs, if anywhere
     parsed: ParsedSources = field(default_factory=ParsedSources)  # sources loaded before, by content
     in_place: bool = True
+    search: SearchIndex | None = None  # the search index's own memory (search/index.py), made on first use
 
     @classmethod
     def persistent(cls, root: Path, out_dir: Path, in_place: bool) -> "RenderCache":

@@ -17,7 +17,7 @@ import hashlib
 from contextlib import closing
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Protocol
 
 from .build_cache import Written
 from .incremental import RenderCache
@@ -62,21 +62,31 @@ class Renderer:
         return result
 
 
+class Companion(Protocol):
+    """Files made from the rendered pages, which go out with them: the search
+    index (search/index.py). Not a planned output: its files are known only
+    once the pages are."""
+
+    def take(self, path: str, data: bytes) -> None: ...  # each output rendered, as it arrives here
+    def stage(self, staging: Staging, files: dict[str, Written]) -> list[str]: ...  # before the swap
+    def write_in_place(self, out_dir: Path, files: dict[str, Written]) -> list[str]: ...  # after the pages
+
+
 def update_output(outputs: list[Output], keys: dict[str, str], render: Renderer, out_dir: Path,
-                  cache: RenderCache | None) -> Update | None:
-    """Bring out_dir to the planned outputs; None when rendering failed (then
-    out_dir is as it was)."""
+                  cache: RenderCache | None, companion: Companion) -> Update | None:
+    """Bring out_dir to the planned outputs and the companion's files; None
+    when rendering failed (then out_dir is as it was)."""
     previous = cache.written if cache else {}
     todo = [o for o in outputs if previous.get(o.path) is None or previous[o.path].key != keys[o.path]]
     if previous and not todo and len(previous) == len(outputs):
         return Update(dict(previous))  # nothing changed: nothing rendered, nothing written
     if cache is not None and cache.in_place and previous and len(todo) <= IN_PLACE_LIMIT:
-        return _in_place(outputs, todo, keys, render, out_dir, previous)
-    return _staged(outputs, keys, render, out_dir, previous)
+        return _in_place(outputs, todo, keys, render, out_dir, previous, companion)
+    return _staged(outputs, keys, render, out_dir, previous, companion)
 
 
 def _staged(outputs: list[Output], keys: dict[str, str], render: Renderer, out_dir: Path,
-            previous: dict[str, Written]) -> Update | None:
+            previous: dict[str, Written], companion: Companion) -> Update | None:
     staging = Staging(out_dir)
     update = Update()
     try:
@@ -97,18 +107,20 @@ def _staged(outputs: list[Output], keys: dict[str, str], render: Renderer, out_d
                     render.report(data.problem)
                     return None
                 staging.write(output.path, data)
+                companion.take(output.path, data)
                 update.files[output.path] = Written(keys[output.path], digest_of(data), len(data))
                 update.rendered.append(output.path)
         update.files = {o.path: update.files[o.path] for o in outputs}  # in plan order
+        companion_written = companion.stage(staging, update.files)
         staging.swap_in()
     finally:
         staging.discard()
-    update.written = _changed(previous, update.files)
+    update.written = sorted([*_changed(previous, update.files), *companion_written])
     return update
 
 
 def _in_place(outputs: list[Output], todo: list[Output], keys: dict[str, str], render: Renderer, out_dir: Path,
-              previous: dict[str, Written]) -> Update | None:
+              previous: dict[str, Written], companion: Companion) -> Update | None:
     update = Update({o.path: previous[o.path] for o in outputs if o.path in previous})
     changed: dict[str, bytes] = {}
     for output in todo:
@@ -119,12 +131,13 @@ def _in_place(outputs: list[Output], todo: list[Output], keys: dict[str, str], r
         old = previous.get(output.path)
         if old is None or old.digest != written.digest:
             changed[output.path] = data
+        companion.take(output.path, data)
         update.files[output.path] = written
         update.rendered.append(output.path)
     gone = [path for path in previous if path not in update.files]
     update_files(out_dir, changed, gone)
-    update.written = sorted([*changed, *gone])
     update.files = {o.path: update.files[o.path] for o in outputs}  # in plan order
+    update.written = sorted([*changed, *gone, *companion.write_in_place(out_dir, update.files)])
     return update
 
 

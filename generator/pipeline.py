@@ -33,6 +33,8 @@ from .render.markdown_memo import MarkdownMemo
 from .render.markup import TextTooCostly
 from .render.outputs import THEME as THEME_FOLDER, Output, RenderContext
 from .render.plan import plan_outputs
+from .search.index import SearchIndex
+from .search.service import IndexerError
 from .settings import load_settings
 
 
@@ -206,14 +208,31 @@ def build(options: Options, cache: RenderCache | None = None) -> BuildResult:
     else:
         keys = dict.fromkeys((o.path for o in plan.outputs), "")
     render = _renderer(plan, options, ctx)
-    update = update_output(plan.outputs, keys, render, options.output_dir, cache)
+    search = _search_index(cache, options.output_dir, plan.site.settings.base_path)
+    try:
+        update = update_output(plan.outputs, keys, render, options.output_dir, cache, search)
+    except IndexerError as exc:
+        plan.diagnostics.error(Location("pagefind"), f"The search index could not be made: {exc}",
+                               "Reinstall the generator (.venv/bin/pip install -e .); output/ was left as it was.")
+        return BuildResult(plan.diagnostics)
     if update is None or plan.diagnostics.has_errors():
         return BuildResult(plan.diagnostics)
+    search.finish()
     if cache is not None:
         cache.rendered = update.rendered
         cache.finish(options.output_dir, update.files)
     return BuildResult(plan.diagnostics, len(update.files), update.rendered, update.written,
                        plan.site.settings.base_path)
+
+
+def _search_index(cache: RenderCache | None, out_dir: Path, base_path: str) -> SearchIndex:
+    """The search index is made with the pages; a cache keeps its memory too."""
+    search = SearchIndex()
+    if cache is not None:
+        search = cache.search = cache.search or SearchIndex(cache.folder, out_dir)
+        cache.written = search.known(cache.written)  # a page whose record was lost renders again
+    search.begin(base_path)
+    return search
 
 
 def unsafe_output_dir(options: Options) -> str | None:

@@ -28,6 +28,7 @@ POSTS_PER_PAGE = 10
 HOME_EVENTS = 3
 HOME_POSTS = 3
 RFP_ORDER = {"open": 0, "taken": 1, "done": 2}
+SEARCH_URL = "/search/"
 
 Builder = Callable[[RenderContext], dict]
 
@@ -71,6 +72,7 @@ def plan_pages(site: Site) -> list[Output]:
     outputs = [
         *_plan_home(site), *_plan_members(site), *_plan_projects(site), *_plan_events(site),
         *_plan_series(site), *_plan_posts(site), *_plan_rfps(site), *_plan_free_pages(site),
+        page(SEARCH_URL, "search.html", ()),  # reads the index the build makes (search/index.py)
         Output("/404.html", partial(_render_page, "404.html", "/404.html", {}, None),
                frozenset({THEME, SETTINGS}), kind="page", identity="404.html"),
     ]

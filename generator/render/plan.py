@@ -18,6 +18,7 @@ from .feeds import plan_feeds
 from .images import plan_images
 from .outputs import Output
 from .pages import plan_pages
+from ..search.reserved import reserve_search_folder
 
 
 def plan_outputs(site: Site, template_dir: Path, diagnostics: Diagnostics, root: Path) -> list[Output]:
@@ -29,6 +30,7 @@ def plan_outputs(site: Site, template_dir: Path, diagnostics: Diagnostics, root:
                *assets, *images]
     outputs += plan_meta(outputs)  # last: the sitemap lists what came before
     find_url_collisions(outputs, diagnostics)
+    reserve_search_folder(outputs, diagnostics)
     return sorted(outputs, key=lambda o: o.path)
 
 

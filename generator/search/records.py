@@ -1,0 +1,32 @@
+"""What the search index needs from a rendered page: its record.
+
+A page is indexed when its <main> carries `data-pagefind-body` (the templates
+decide: item pages of every kind, not lists). Its record is that element with
+the page's <html lang> around it: the words, the headings for anchors, and the
+data-pagefind-meta/-filter attributes the templates put inside it. Everything
+else (head, header, footer) is left out, which makes records small enough to
+keep for every page between builds (search/index.py) and never read output/
+again.
+"""
+
+from __future__ import annotations
+
+MARK = b"data-pagefind-body"
+
+
+def record_of(page: bytes) -> bytes | None:
+    """The record of a rendered HTML page, or None when the page is not indexed."""
+    start = page.find(b"<main")
+    if start < 0:
+        return None
+    tag_end = page.find(b">", start)
+    if MARK not in page[start:tag_end]:
+        return None
+    # <main> never nests, and content is sanitized (no raw <main> in a post):
+    # the last </main> closes this one.
+    end = page.rfind(b"</main>")
+    if end < tag_end:
+        return None
+    html_start = page.find(b"<html")
+    opening = page[html_start:page.find(b">", html_start) + 1] if html_start >= 0 else b"<html>"
+    return opening + b"<body>" + page[start:end + len(b"</main>")] + b"</body></html>"

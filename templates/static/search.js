@@ -1,0 +1,141 @@
+// The search page (/search/): reads ?q=, &kind= and &tag= from the address,
+// asks the Pagefind index the build wrote into /pagefind/, and lists the pages
+// found with their kind and date. Typing searches as you go; the address keeps
+// the query, so a result list can be shared and the back button returns to it.
+(function () {
+  "use strict";
+
+  var form = document.querySelector(".search-form");
+  if (!form) { return; }
+  var input = document.getElementById("Search-q");
+  var kind = document.getElementById("Search-kind");
+  var tag = document.getElementById("Search-tag");
+  var status = document.getElementById("Search-status");
+  var list = document.getElementById("Search-results");
+  var SHOWN = 20;
+  var pagefind = null;
+  var latest = 0;
+
+  function load() {
+    if (!pagefind) {
+      pagefind = import(form.getAttribute("data-bundle")).then(function (module) {
+        return module.options({ excerptLength: 30 }).then(function () { return module; });
+      });
+    }
+    return pagefind;
+  }
+
+  // Pagefind's excerpt is text with <mark> around the words found. Only those
+  // marks are kept: the rest is shown as text, whatever a page contained.
+  function excerpt(html) {
+    var p = document.createElement("p");
+    html.split(/(<mark>|<\/mark>)/).reduce(function (marked, part) {
+      if (part === "<mark>") { return true; }
+      if (part === "</mark>") { return false; }
+      var text = document.createTextNode(new DOMParser().parseFromString(part, "text/html").body.textContent);
+      if (marked) {
+        var mark = document.createElement("mark");
+        mark.appendChild(text);
+        p.appendChild(mark);
+      } else {
+        p.appendChild(text);
+      }
+      return marked;
+    }, false);
+    return p;
+  }
+
+  function item(data) {
+    var li = document.createElement("li");
+    li.className = "search-result";
+    var heading = document.createElement("h2");
+    var link = document.createElement("a");
+    link.href = data.url;
+    link.textContent = (data.meta && data.meta.title) || data.url;
+    heading.appendChild(link);
+    var facts = document.createElement("p");
+    facts.className = "muted search-facts";
+    facts.textContent = [data.meta.kind, data.meta.date].filter(Boolean).join(" · ");
+    li.appendChild(heading);
+    li.appendChild(facts);
+    li.appendChild(excerpt(data.excerpt || ""));
+    return li;
+  }
+
+  function filters() {
+    var chosen = {};
+    if (kind.value) { chosen.kind = kind.value; }
+    if (tag.value) { chosen.tag = tag.value; }
+    return chosen;
+  }
+
+  function run() {
+    var query = input.value.trim();
+    var chosen = filters();
+    var ticket = ++latest;
+    if (!query && !Object.keys(chosen).length) {
+      list.replaceChildren();
+      status.textContent = "";
+      return Promise.resolve();
+    }
+    status.textContent = "Searching…";
+    return load().then(function (module) {
+      return module.search(query || null, { filters: chosen });
+    }).then(function (found) {
+      return Promise.all(found.results.slice(0, SHOWN).map(function (r) { return r.data(); }))
+        .then(function (pages) {
+          if (ticket !== latest) { return; }  // a newer search is under way
+          list.replaceChildren.apply(list, pages.map(item));
+          var count = found.results.length;
+          var words = query ? " for “" + query + "”" : "";
+          status.textContent = count === 0 ? "Nothing found" + words + "."
+            : (count === 1 ? "1 page found" : count + " pages found") + words
+              + (count > SHOWN ? "; the first " + SHOWN + " are shown." : ".");
+        });
+    }).catch(function () {
+      status.textContent = "The search index could not be loaded. Try again, or browse the lists in the menu.";
+    });
+  }
+
+  function remember() {
+    var params = new URLSearchParams();
+    if (input.value.trim()) { params.set("q", input.value.trim()); }
+    if (kind.value) { params.set("kind", kind.value); }
+    if (tag.value) { params.set("tag", tag.value); }
+    var query = params.toString();
+    history.replaceState(null, "", location.pathname + (query ? "?" + query : ""));
+  }
+
+  function fillTags(selected) {
+    return load().then(function (module) { return module.filters(); }).then(function (all) {
+      Object.keys(all.tag || {}).sort(function (a, b) { return a.localeCompare(b); }).forEach(function (name) {
+        var option = document.createElement("option");
+        option.value = name;
+        option.textContent = name;
+        tag.appendChild(option);
+      });
+      tag.value = selected;
+    }).catch(function () { /* the search itself reports it */ });
+  }
+
+  var timer = null;
+  form.addEventListener("submit", function (event) {
+    event.preventDefault();
+    clearTimeout(timer);
+    remember();
+    run();
+  });
+  input.addEventListener("input", function () {
+    clearTimeout(timer);
+    timer = setTimeout(function () { remember(); run(); }, 250);
+  });
+  [kind, tag].forEach(function (select) {
+    select.addEventListener("change", function () { remember(); run(); });
+  });
+
+  var params = new URLSearchParams(location.search);
+  input.value = params.get("q") || "";
+  kind.value = params.get("kind") || "";
+  if (kind.selectedIndex < 0) { kind.value = ""; }
+  fillTags(params.get("tag") || "").then(run);
+})();
