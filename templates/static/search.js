@@ -119,11 +119,14 @@
   }
 
   var timer = null;
-  form.addEventListener("submit", function (event) {
-    event.preventDefault();
+  function now() {
     clearTimeout(timer);
     remember();
     run();
+  }
+  document.getElementById("Search-go").addEventListener("click", now);
+  input.addEventListener("keydown", function (event) {
+    if (event.key === "Enter") { event.preventDefault(); now(); }
   });
   input.addEventListener("input", function () {
     clearTimeout(timer);
