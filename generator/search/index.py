@@ -107,8 +107,9 @@ class SearchIndex:
         ordered = sorted(changed, key=lambda path: path == FOLDER + ENTRY)
         update_files(out_dir, {path: made[path] for path in ordered}, [])
         update_files(out_dir, {}, [path for path in self.state.files if path not in target])
+        written = self._changed(target)
         self.finish()
-        return self._changed(target)
+        return written
 
     def finish(self) -> None:
         """The build succeeded: what it staged is now in output/."""

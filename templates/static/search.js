@@ -19,7 +19,9 @@
   function load() {
     if (!pagefind) {
       pagefind = import(form.getAttribute("data-bundle")).then(function (module) {
-        return module.options({ excerptLength: 30 }).then(function () { return module; });
+        // The index holds full site paths (with any sub-path like /pr-42/):
+        // Pagefind must not prefix its own folder's base to them.
+        return module.options({ baseUrl: "/", excerptLength: 30 }).then(function () { return module; });
       });
     }
     return pagefind;
