@@ -29,6 +29,7 @@ if TYPE_CHECKING:
     from .outputs import RenderContext
 
 DEFAULT_IMAGE = "/assets/og-default.png"
+DEFAULT_IMAGE_SIZE = (1200, 630)  # templates/static/og-default.png
 SITE_FEEDS = (  # (type, title, URL): linked from every page's <head>
     ("application/rss+xml", "Posts (RSS)", "/feed.xml"),
     ("application/atom+xml", "Posts (Atom)", "/atom.xml"),
@@ -54,7 +55,17 @@ def make_environment(ctx: "RenderContext") -> jinja2.Environment:
     env.filters.update(markdown=partial(markdown_with_pictures, ctx, images),
                        markdown_toc=partial(markdown_toc_with_pictures, ctx, images))
     env.globals["picture"] = partial(picture, images, ctx.site.settings.base_path)
+    env.globals["image_size"] = partial(image_size, images)
     return env
+
+
+def image_size(images: ImageIndex, url: str) -> tuple[int, int] | None:
+    """(width, height) of an image the site publishes at url, for og:image:width
+    and og:image:height; None when it is not one we know."""
+    if url == DEFAULT_IMAGE:
+        return DEFAULT_IMAGE_SIZE
+    info = images.get(url.lstrip("/"))
+    return (info.width, info.height) if info else None
 
 
 def markdown_with_pictures(ctx: "RenderContext", images: ImageIndex, text: str | None) -> Markup:
