@@ -15,6 +15,7 @@ from pathlib import Path
 
 from .calendar_changes import EventChange, compare_events, read_events
 from .output_folder import MARKER
+from .search.reserved import FOLDER as SEARCH_FOLDER
 
 FORMATS = ("text", "markdown")
 GROUPS = ("pages", "feeds", "calendars", "other files")
@@ -62,7 +63,9 @@ def compare_outputs(old: Path, new: Path) -> ChangeReport:
 
 def _files(root: Path) -> dict[str, Path]:
     # The build's marker is not part of the site (and a site built before it had none).
-    return {p.relative_to(root).as_posix(): p for p in sorted(root.rglob("*")) if p.is_file() and p.name != MARKER}
+    # The search index follows the pages it is made from: its hashed files say nothing more.
+    return {rel: p for p in sorted(root.rglob("*"))
+            if p.is_file() and p.name != MARKER and not (rel := p.relative_to(root).as_posix()).startswith(SEARCH_FOLDER)}
 
 
 def url_of(rel: str) -> str:
