@@ -118,7 +118,7 @@ def test_the_address_runs_the_search_and_filters_by_kind_and_tag(tab, site_url):
 
 def test_search_works_under_a_sub_path(tab, sub_path_url):
     tab.goto(sub_path_url + "posts/")
-    tab.get_by_role("navigation", name="Main").get_by_role("link", name="Search").click()
+    tab.get_by_role("banner").get_by_role("link", name="Search").click()
     tab.wait_for_url(sub_path_url + "search/")
     tab.get_by_label("Words to find").fill(ONE_POST_WORD)
     first_result(tab).get_by_role("link").click()
