@@ -15,6 +15,8 @@ from dataclasses import dataclass
 import yaml
 from hypothesis import strategies as st
 
+from generator.content.schemas import FIELDS
+
 # Files of the base site the fuzzed file may refer to (tests/test_properties.py writes them).
 MEMBER, SERIES, PROJECT = "ada", "jam", "atlas"
 
@@ -114,6 +116,29 @@ KNOWN_FIELDS = {
     "join": st.fixed_dictionaries({"url": urls}, optional={"note": short_text}),
     "contact": st.sampled_from(["a@example.org", "https://example.org", "not an address"]),
 }
+VALID_FIELDS = {  # values a careful contributor writes: check should accept them, build should build them
+    **{name: plain_words for name in ("title", "name", "role", "affiliation", "pronouns", "summary", "description",
+                                      "tldr", "venue", "short", "bibtex", "first_plot")},
+    "date": dates.map(str), "updated": dates.map(str), "announced": dates.map(str),
+    "start": datetimes.map(lambda d: d.strftime("%Y-%m-%d %H:%M")), "since": st.integers(1950, 2100),
+    "year": st.integers(1950, 2100), "duration": st.sampled_from(["90m", "1h30m", "2h"]),
+    "timezone": st.sampled_from(["UTC", "Europe/Berlin", "Asia/Kolkata", "America/Los_Angeles"]),
+    "authors": st.lists(st.just(MEMBER) | st.fixed_dictionaries({"name": plain_words}), max_size=2),
+    "speakers": st.lists(st.just(MEMBER), max_size=1), "organizers": st.lists(st.just(MEMBER), max_size=1),
+    "tags": st.lists(st.from_regex(r"[a-z][a-z0-9 -]{0,10}[a-z0-9]", fullmatch=True), max_size=4),
+    "location": plain_words | st.fixed_dictionaries({"name": plain_words}, optional={"url": st.just(
+        "https://example.org/room")}),
+    "series": st.just(SERIES), "number": st.integers(1, 1000),
+    "status": st.just("confirmed"), "draft": st.booleans(), "menu": st.integers(1, 50), "numbered": st.just(False),
+    "aliases": st.lists(st.from_regex(r"/old/[a-z]{1,8}/", fullmatch=True), max_size=1),
+    "papers": st.lists(st.fixed_dictionaries({"title": plain_words}, optional={"url": st.just("https://a.example/p")}),
+                       max_size=2),
+    "join": st.fixed_dictionaries({"url": st.just("https://example.org/join")}, optional={"note": plain_words}),
+    "contact": st.sampled_from(["a@example.org", "https://example.org/contact"]), "project": st.just(PROJECT),
+    "recurrence": st.fixed_dictionaries({"rule": st.just("FREQ=WEEKLY;BYDAY=FR")},
+                                        optional={"count": st.integers(1, 20)}),
+}
+VALID_LINKS = {"members": ("website", "github"), "projects": ("paper", "code"), "events": ("slides", "recording")}
 REQUIRED = {"posts": {"title": plain_words}, "events": {"title": plain_words, "start": st.just("2024-03-08 10:00")},
             "members": {"name": plain_words}, "projects": {"title": plain_words, "authors": st.just([MEMBER])},
             "rfps": {"title": plain_words}, "pages": {"title": plain_words}, "series": {"title": plain_words}}
@@ -123,14 +148,20 @@ PATHS = {"posts": "content/posts/2024-02-02-fuzz", "events": "content/events/fuz
 
 
 @st.composite
-def front_matter(draw, kind: str) -> dict:
-    """Mostly a valid item, with some known fields given any value and some unknown keys."""
+def front_matter(draw, kind: str, careful: bool) -> dict:
+    """The fields of one item of `kind`: written with care (all valid), or not:
+    some fields given any value, fields of other kinds, unknown keys."""
     fields = draw(st.fixed_dictionaries(REQUIRED[kind]))
-    for name in draw(st.lists(st.sampled_from(sorted(KNOWN_FIELDS)), max_size=5, unique=True)):
-        fields[name] = draw(KNOWN_FIELDS[name])
-    if draw(st.integers(0, 3)) == 0:  # a wrong type or a weird value for some field
-        fields[draw(st.sampled_from(sorted(KNOWN_FIELDS)))] = draw(any_value)
-    if draw(st.integers(0, 4)) == 0:
+    own = sorted(set(FIELDS[kind]) & set(VALID_FIELDS))
+    for name in draw(st.lists(st.sampled_from(own), max_size=5, unique=True)):
+        fields[name] = draw(VALID_FIELDS[name])
+    if careful:
+        if kind in VALID_LINKS and draw(st.booleans()):
+            fields["links"] = {draw(st.sampled_from(VALID_LINKS[kind])): "https://example.org/link"}
+        return fields
+    for name in draw(st.lists(st.sampled_from(sorted(KNOWN_FIELDS)), min_size=1, max_size=3, unique=True)):
+        fields[name] = draw(KNOWN_FIELDS[name] | any_value)
+    if draw(st.integers(0, 3)) == 0:
         fields.update(draw(st.dictionaries(short_text | st.integers(), any_value, max_size=3)))
     if draw(st.integers(0, 5)) == 0:  # a required field gone
         fields.pop(draw(st.sampled_from(sorted(REQUIRED[kind]))), None)
@@ -213,17 +244,20 @@ markdown_body = st.lists(block, max_size=8).map("\n\n".join)
 
 @st.composite
 def content_files(draw) -> ContentFile:
+    """Half written with care (valid YAML, valid fields, any Markdown), half not."""
     kind = draw(st.sampled_from(sorted(PATHS)))
+    careful = draw(st.booleans())
     as_markdown = kind != "series" and draw(st.integers(0, 4)) > 0
-    fields = draw(front_matter(kind))
+    fields = draw(front_matter(kind, careful))
     if not as_markdown and kind != "series" and draw(st.booleans()):
         fields["body"] = draw(markdown_body)
     text = dump_yaml(fields, flow=draw(st.integers(0, 5)) == 0, unicode=draw(st.booleans()))
-    if draw(st.integers(0, 4)) == 0:
+    if not careful and draw(st.integers(0, 2)) == 0:
         text = draw(st.sampled_from(YAML_BREAKAGES))(text)
     if as_markdown:
-        opening, closing = draw(st.sampled_from([("---", "---"), ("---", "..."), ("---", "---"), ("", "---"),
-                                                 ("---", ""), ("--- ", "---\t")]))
+        fences = [("---", "---"), ("---", "...")] if careful else [("---", "---"), ("", "---"), ("---", ""),
+                                                                   ("--- ", "---\t")]
+        opening, closing = draw(st.sampled_from(fences))
         text = f"{opening}\n{text}{closing}\n{draw(markdown_body)}\n"
     data = text.encode("utf-8", "surrogatepass")
     mangle = draw(st.integers(0, 9))
@@ -231,7 +265,7 @@ def content_files(draw) -> ContentFile:
         data = b"\xef\xbb\xbf" + data
     elif mangle == 1:
         data = data.replace(b"\n", b"\r\n")
-    elif mangle == 2:
+    elif mangle == 2 and not careful:
         cut = draw(st.integers(0, len(data)))
         data = data[:cut] + draw(st.sampled_from([b"\xff", b"\xc3", b"\xed\xa0\x80", b"\x00"])) + data[cut:]
     suffix = ".md" if as_markdown else draw(st.sampled_from([".yaml", ".yml"]))

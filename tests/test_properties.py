@@ -79,14 +79,15 @@ def hashes(folder: Path) -> dict[str, str]:
 
 
 @contextlib.contextmanager
-def added(root: Path, file: ContentFile):
-    path = root / file.rel
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(file.data)
+def added(root: Path, *files: ContentFile):
+    for file in files:
+        (root / file.rel).parent.mkdir(parents=True, exist_ok=True)
+        (root / file.rel).write_bytes(file.data)
     try:
         yield
     finally:
-        path.unlink()
+        for file in files:
+            (root / file.rel).unlink()
 
 
 def assert_errors_name_a_file_and_line(root: Path, check_json: str) -> None:
@@ -108,16 +109,20 @@ def assert_check_and_build_agree(root: Path, check: tuple[int, str, str], build:
         assert "nothing was written" in build_err
 
 
-@given(file=content_files())
+# One file, or two (of two kinds, or one slug written as both .md and .yaml).
+changes = st.lists(content_files(), min_size=1, max_size=2, unique_by=lambda file: file.rel)
+
+
+@given(files=changes)
 @settings(suppress_health_check=[HealthCheck.function_scoped_fixture])
-def test_check_and_build_agree_and_never_crash(site, file):
-    with added(site, file):
+def test_check_and_build_agree_and_never_crash(site, files):
+    with added(site, *files):
         before = hashes(site / "output")
         check = run_in_process(site, "check", "--format", "json")
         assert check[0] in (0, 1), check
         assert_errors_name_a_file_and_line(site, check[1])
         build = run_in_process(site, "build", "--now", NOW)
-        event(f"{file.rel.split('/')[1]}: check {check[0]}, build {build[0]}")  # --hypothesis-show-statistics
+        event(f"{len(files)} file(s): check {check[0]}, build {build[0]}")  # --hypothesis-show-statistics
         assert_check_and_build_agree(site, check, build, before)
 
 
