@@ -6,8 +6,8 @@ case that runs past the cap is printed as "> CAP s".
 
     .venv/bin/python bench/pathological.py [--cap SECONDS] [--code DIR] [CASE ...]
 
-`--code DIR` runs the generator package found in DIR (e.g. an export of an older
-commit), so "before" and "after" are measured by the same script.
+`--code DIR` runs the generator package (and theme) found in DIR (e.g. an export
+of an older commit), so "before" and "after" are measured by the same script.
 """
 
 from __future__ import annotations
@@ -47,13 +47,22 @@ CASES = {
     "post-50mb": lambda: _post(("word " * 20 + "\n\n") * 500_000),
     "divs-1000-deep": lambda: _post(_nested_divs(1000)),
     "list-400-deep": lambda: _post(_nested_list(400)),
+    # Past check's limits, stopped by the renderer's budget (render/time_budget.py):
+    "emphasis-2000-deep": lambda: _post("*a " * 2000 + "b" + "*" * 2000),
+    "definitions-30k": lambda: _post("term\n" + ": definition\n" * 30_000),
+    "headings-60k-same": lambda: _post("# a\n\n" * 60_000),
+    "hr-lines-100k": lambda: _post("---\n" * 100_000),
+    # Slow inside one C call, so refused by check:
+    "abbreviations-8k": lambda: _post("".join(f"*[A{n}]: x\n" for n in range(8000)) + "\n"
+                                      + " ".join(f"A{n}" for n in range(8000))),
+    "pre-100k-deep": lambda: _post("<pre>" * 100_000),
 }
 
 
 def measure(name: str, code: Path, cap: float) -> str:
     with tempfile.TemporaryDirectory(prefix=f"patho-{name}-") as tmp:
         root = Path(tmp)
-        shutil.copytree(REPO / "templates", root / "templates")
+        shutil.copytree(code / "templates", root / "templates")  # the theme that goes with that code
         (root / "site.yaml").write_text(SITE_YAML, encoding="utf-8")
         post = root / "content/posts/2024-01-01-bench.md"
         post.parent.mkdir(parents=True)
