@@ -90,12 +90,16 @@ def added(root: Path, *files: ContentFile):
             (root / file.rel).unlink()
 
 
+# Errors about a file's name or size concern no line of it: "whole file" is their place.
+WHOLE_FILE_PROBLEMS = ("have the slug", "is not a valid slug", "bytes; the limit is")
+
+
 def assert_errors_name_a_file_and_line(root: Path, check_json: str) -> None:
     for problem in json.loads(check_json):
         if problem["severity"] != "error" or "more" in problem:
             continue
         assert (root / problem["file"]).exists(), problem
-        assert problem["line"], problem
+        assert problem["line"] or any(words in problem["message"] for words in WHOLE_FILE_PROBLEMS), problem
 
 
 def assert_check_and_build_agree(root: Path, check: tuple[int, str, str], build: tuple[int, str, str],
