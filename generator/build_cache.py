@@ -113,22 +113,24 @@ class CacheFolder:
     def _manifest_name(self, out_dir: Path) -> str:
         return f"manifest-{_digest(str(out_dir.resolve()).encode('utf-8'))[:16]}.json"
 
-    def load_manifest(self, out_dir: Path) -> dict[str, Written]:
-        """What out_dir holds, if it is still the folder the last build left;
-        else nothing (a full build)."""
+    def load_manifest(self, out_dir: Path) -> tuple[dict[str, Written], dict]:
+        """What out_dir holds, if it is still the folder the last build left, and
+        the build's record (its inputs, incremental.RenderCache); else nothing (a
+        full build)."""
         payload = self.read(self._manifest_name(out_dir))
         if payload is None:
-            return {}
+            return {}, {}
         try:
             data = json.loads(payload)
             if data["folder"] != _folder_identity(out_dir):
-                return {}
-            return {path: Written(*entry) for path, entry in data["files"].items()}
+                return {}, {}
+            files = {path: Written(*entry) for path, entry in data["files"].items()}
+            return files, data.get("record") if isinstance(data.get("record"), dict) else {}
         except (ValueError, KeyError, TypeError):
-            return {}
+            return {}, {}
 
-    def save_manifest(self, out_dir: Path, files: dict[str, Written]) -> None:
-        data = {"folder": _folder_identity(out_dir),
+    def save_manifest(self, out_dir: Path, files: dict[str, Written], record: dict | None = None) -> None:
+        data = {"folder": _folder_identity(out_dir), "record": record or {},
                 "files": {path: [w.key, w.digest, w.size] for path, w in files.items()}}
         self.write(self._manifest_name(out_dir), json.dumps(data, separators=(",", ":")).encode("utf-8"))
 

@@ -74,8 +74,13 @@ def _git(root: Path, *args: str) -> str | None:
     return result.stdout if result.returncode == 0 else None
 
 
+def head_state(root: Path) -> str | None:
+    """"true <shallow> <HEAD>" inside a work tree with a commit; what the dates depend on."""
+    return _git(root, "rev-parse", "--is-inside-work-tree", "--is-shallow-repository", "HEAD")
+
+
 def _committed_dates(root: Path, diagnostics: Diagnostics, memo: HistoryMemo) -> dict[str, SourceDates]:
-    state = _git(root, "rev-parse", "--is-inside-work-tree", "--is-shallow-repository", "HEAD")
+    state = head_state(root)
     if state is None or not state.startswith("true"):  # outside git, or no commit yet
         return {}
     _, shallow, head = state.split()

@@ -26,6 +26,7 @@ from pathlib import Path
 import jinja2
 
 from .history import HistoryMemo
+from .input_state import InputState
 from .build_cache import CacheFolder, Written
 from .parsed_sources import ParsedSources
 from .render.outputs import CLOCK, SETTINGS, THEME, Output, RenderContext
@@ -87,12 +88,24 @@ class RenderCache:
     parsed: ParsedSources = field(default_factory=ParsedSources)  # sources loaded before, by content
     in_place: bool = True
     search: SearchIndex | None = None  # the search index's own memory (search/index.py), made on first use
+    inputs: InputState | None = None  # what the build that left output/ read
+    outcome: dict = field(default_factory=dict)  # and what it reported (pipeline.BuildResult)
 
     @classmethod
     def persistent(cls, root: Path, out_dir: Path, in_place: bool) -> "RenderCache":
         folder = CacheFolder(root)
-        return cls(written=folder.load_manifest(out_dir), templates=TemplateCodeCache(folder), folder=folder,
-                   in_place=in_place, parsed=ParsedSources(folder))
+        written, record = folder.load_manifest(out_dir)
+        outcome = record.get("outcome")
+        return cls(written=written, templates=TemplateCodeCache(folder), folder=folder, in_place=in_place,
+                   parsed=ParsedSources(folder), inputs=InputState.from_plain(record.get("inputs")),
+                   outcome=outcome if isinstance(outcome, dict) else {})
+
+    def unchanged_since_last(self, inputs: InputState) -> dict | None:
+        """The last build's outcome when it read exactly these inputs and output/
+        is what it left; else None."""
+        if self.written and self.inputs is not None and self.inputs.digest == inputs.digest and self.outcome:
+            return self.outcome
+        return None
 
     def begin(self, ctx: RenderContext, parsed: dict[str, bytes]) -> "Fingerprints":
         """Start one build: compiled templates are reused, fingerprints computed afresh."""
@@ -101,10 +114,12 @@ class RenderCache:
         self.rendered = []
         return Fingerprints(ctx, parsed)
 
-    def finish(self, out_dir: Path, written: dict[str, Written]) -> None:
-        self.written = written
+    def finish(self, out_dir: Path, written: dict[str, Written], inputs: InputState | None = None,
+               outcome: dict | None = None) -> None:
+        self.written, self.inputs, self.outcome = written, inputs, outcome or {}
         if self.folder is not None:
-            self.folder.save_manifest(out_dir, written)
+            record = {"inputs": inputs.as_plain(), "outcome": self.outcome} if inputs is not None else {}
+            self.folder.save_manifest(out_dir, written, record)
 
 
 class InputDigests:

@@ -12,19 +12,20 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import partial
 from pathlib import Path
 
 from .content.assets import DEFAULT_TYPES
 from .content.discover import discover
 from .content.limits import Limits
-from .diagnostics import Diagnostics, Location
+from .diagnostics import Diagnostic, Diagnostics, Location
 from .event_checks import check_recurrences
 from .event_times import zone
 from .graph import Site, build_graph
 from .history import HistoryMemo, read_dates
 from .incremental import RenderCache
+from .input_state import current_inputs
 from .output_folder import output_folder_problem
 from .output_update import Renderer, bound_markdown_memo, compile_templates, render_with, update_output
 from .parsed_sources import ParsedSources
@@ -197,7 +198,16 @@ def build(options: Options, cache: RenderCache | None = None) -> BuildResult:
 
     Without a cache every output is rendered into a new folder that replaces
     output/ whole. With one (watch, or `mlcsite build` with its cache folder)
-    only outputs whose key changed are rendered: the result is the same bytes."""
+    only outputs whose key changed are rendered: the result is the same bytes;
+    and when no input changed at all, nothing is even loaded."""
+    options = replace(options, now=build_clock(options))  # one clock for the whole build
+    inputs = None
+    if cache is not None:
+        inputs = current_inputs(options.root, options.template_dir, _options_text(options), cache.inputs)
+        outcome = cache.unchanged_since_last(inputs)
+        if outcome is not None and (result := _replayed(outcome)) is not None:
+            cache.rendered = []
+            return result
     plan = plan_site(options, cache.history if cache else None, cache.parsed if cache else None)
     if plan.diagnostics.has_errors():
         return BuildResult(plan.diagnostics)
@@ -218,11 +228,34 @@ def build(options: Options, cache: RenderCache | None = None) -> BuildResult:
     if update is None or plan.diagnostics.has_errors():
         return BuildResult(plan.diagnostics)
     search.finish()
+    result = BuildResult(plan.diagnostics, len(update.files), update.rendered, update.written,
+                         plan.site.settings.base_path)
     if cache is not None:
         cache.rendered = update.rendered
-        cache.finish(options.output_dir, update.files)
-    return BuildResult(plan.diagnostics, len(update.files), update.rendered, update.written,
-                       plan.site.settings.base_path)
+        cache.finish(options.output_dir, update.files, inputs, _outcome(result))
+    return result
+
+
+def _options_text(options: Options) -> str:
+    """The options a build's bytes depend on, clock included (already pinned)."""
+    return repr((str(options.output_dir.resolve()), str(options.template_dir.resolve()), options.drafts,
+                 options.base_url, options.now.isoformat()))
+
+
+def _outcome(result: BuildResult) -> dict:
+    """What a build with the same inputs reports again without building."""
+    return {"file_count": result.file_count, "base_path": result.base_path,
+            "diagnostics": [[d.severity, d.location.path, d.location.line, d.location.column, d.message, d.hint]
+                            for d in result.diagnostics.items]}
+
+
+def _replayed(outcome: dict) -> BuildResult | None:
+    try:
+        diagnostics = Diagnostics([Diagnostic(severity, Location(path, int(line), int(column)), message, hint)
+                                   for severity, path, line, column, message, hint in outcome["diagnostics"]])
+        return BuildResult(diagnostics, int(outcome["file_count"]), [], [], str(outcome["base_path"]))
+    except (KeyError, TypeError, ValueError):
+        return None
 
 
 def _search_index(cache: RenderCache | None, out_dir: Path, base_path: str) -> SearchIndex:

@@ -1,0 +1,106 @@
+"""Whether anything a build reads changed since the last build: one digest of all inputs.
+
+A rebuild with nothing changed should cost what it takes to notice that. The
+digest covers every file under content/ and templates/ (names and bytes),
+site.yaml, the git HEAD (commit dates are shown), SOURCE_DATE_EPOCH, the build
+clock and the options. The build cache records it beside the manifest of the
+output folder it built (one file, so the two can never disagree); when the next
+build's digest is the same, it stops before loading anything.
+
+Reading 90 MB to hash it would be most of that cost, so a file's digest is
+reused when its stat (size, mtime, inode) is what was recorded, as git does:
+except for a file modified shortly before the record was taken, whose next
+same-size change could keep its mtime ("racily clean"): that one is hashed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .history import head_state
+
+RACY_NS = 2_000_000_000  # coarser than any file system's mtime step we build on
+WATCHED = ("content", "templates")
+
+
+def _digest(data: bytes) -> str:
+    return hashlib.blake2b(data, digest_size=16).hexdigest()
+
+
+@dataclass
+class InputState:
+    """The inputs of one build: each file's stat and digest, and their one digest."""
+
+    digest: str = ""
+    files: dict[str, list] = field(default_factory=dict)  # rel → [size, mtime_ns, inode, digest]
+    taken_ns: int = 0  # when the stats were taken
+
+    def as_plain(self) -> dict:
+        return {"digest": self.digest, "files": self.files, "taken_ns": self.taken_ns}
+
+    @classmethod
+    def from_plain(cls, data) -> "InputState | None":
+        try:
+            state = cls(str(data["digest"]), dict(data["files"]), int(data["taken_ns"]))
+        except (KeyError, TypeError, ValueError):
+            return None
+        if not all(isinstance(entry, list) and len(entry) == 4 for entry in state.files.values()):
+            return None
+        return state
+
+
+def current_inputs(root: Path, template_dir: Path, options_text: str, previous: InputState | None) -> InputState:
+    """The inputs as they are now; digests of files unchanged since `previous` are reused."""
+    taken_ns = time.time_ns()
+    old = previous.files if previous else {}
+    trusted_before = (previous.taken_ns if previous else 0) - RACY_NS
+    files: dict[str, list] = {}
+    for label, folder in (("content", root / "content"), ("templates", template_dir)):
+        for path, rel in _walk(folder, label):
+            files[rel] = _entry(path, old.get(rel), trusted_before)
+    files["site.yaml"] = _entry(root / "site.yaml", old.get("site.yaml"), trusted_before)
+    digest = hashlib.blake2b(digest_size=16)
+    for part in (options_text, os.environ.get("SOURCE_DATE_EPOCH", ""), _git_state(root)):
+        digest.update(part.encode("utf-8", "surrogateescape") + b"\x00")
+    for rel in sorted(files):
+        digest.update(f"{rel}\x00{files[rel][3]}\x00".encode("utf-8", "surrogateescape"))
+    return InputState(digest.hexdigest(), files, taken_ns)
+
+
+def _walk(folder: Path, label: str):
+    """Every file below folder (links followed to files, never to folders), by a
+    site-relative name."""
+    for parent, dirs, names in os.walk(folder):
+        dirs.sort()
+        relative = os.path.relpath(parent, folder)
+        prefix = label if relative == "." else f"{label}/{relative}"
+        for name in sorted(names):
+            yield os.path.join(parent, name), f"{prefix}/{name}"
+        for name in dirs:  # a linked folder is not walked; its link is an input
+            if os.path.islink(os.path.join(parent, name)):
+                yield os.path.join(parent, name), f"{prefix}/{name}/"
+
+
+def _entry(path: str | Path, old: list | None, trusted_before: int) -> list:
+    try:
+        info = os.stat(path)
+        link = os.path.islink(path)
+    except OSError:
+        return [-1, 0, 0, "missing"]
+    stat = [info.st_size, info.st_mtime_ns, info.st_ino * 2 + link]
+    if old is not None and old[:3] == stat and info.st_mtime_ns < trusted_before:
+        return [*stat, old[3]]
+    try:
+        with open(path, "rb") as handle:
+            return [*stat, _digest(handle.read())]
+    except OSError:  # a folder (through a link), or gone meanwhile
+        return [*stat, f"unreadable-{os.path.realpath(path)}"]
+
+
+def _git_state(root: Path) -> str:
+    """HEAD and shallowness: a commit moves the dates pages show (history.py)."""
+    return head_state(root) or "no git"
