@@ -73,10 +73,12 @@ NOTHING = RenderedMarkdown(html="", toc_html="", summary="", plain_text="")
 class MarkdownMemo:
     """Rendered Markdown by text, for one build (or several: keys carry base_url)."""
 
-    def __init__(self, seconds: float = markup.DEFAULT_SECONDS) -> None:
+    def __init__(self, seconds: float = markup.DEFAULT_SECONDS, store: Any = None) -> None:
         self.seconds = seconds  # budget per conversion: past it, markup.TextTooCostly
         self.entries: dict[str, RenderedMarkdown] = {}
         self.conversions = 0  # Markdown → HTML runs by this memo (benchmarks, tests)
+        # Where entries persist between builds (markdown_store.MarkdownStore): get(key), put(key, entry).
+        self.store = store
 
     def rendered(self, text: str | None, base_url: str) -> RenderedMarkdown:
         return self._entry(text, base_url)[1]
@@ -87,14 +89,14 @@ class MarkdownMemo:
     def summary(self, text: str | None, base_url: str) -> str:
         key, entry = self._entry(text, base_url)
         if entry.summary is None:
-            entry = self.entries[key] = replace(entry, summary=html_text.first_paragraph_text(entry.html))
+            entry = self._keep(key, replace(entry, summary=html_text.first_paragraph_text(entry.html)))
         return entry.summary
 
     def plain_text(self, text: str | None, base_url: str) -> str:
         key, entry = self._entry(text, base_url)
         if entry.plain_text is None:
             flat = html_text.flattened_text(entry.html, base_url, urlsplit(base_url).path)
-            entry = self.entries[key] = replace(entry, plain_text=flat)
+            entry = self._keep(key, replace(entry, plain_text=flat))
         return entry.plain_text
 
     def _entry(self, text: str | None, base_url: str) -> tuple[str, RenderedMarkdown]:
@@ -102,13 +104,23 @@ class MarkdownMemo:
             return "", NOTHING
         key = memo_key(text, base_url)
         entry = self.entries.get(key)
+        if entry is None and self.store is not None:
+            entry = self.store.get(key)
+            if entry is not None:
+                self.entries[key] = entry
         if entry is None:
             # Two arguments unless the site sets its own budget: the default is the function's.
             budget = () if self.seconds == markup.DEFAULT_SECONDS else (self.seconds,)
             body, toc = markup.render_markdown_with_toc(text, urlsplit(base_url).path, *budget)
             self.conversions += 1
-            entry = self.entries[key] = RenderedMarkdown(html=body, toc_html=toc)
+            entry = self._keep(key, RenderedMarkdown(html=body, toc_html=toc))
         return key, entry
+
+    def _keep(self, key: str, entry: RenderedMarkdown) -> RenderedMarkdown:
+        self.entries[key] = entry
+        if self.store is not None:
+            self.store.put(key, entry)
+        return entry
 
     def export(self) -> dict[str, dict[str, str | None]]:
         return {key: entry.as_plain() for key, entry in self.entries.items()}

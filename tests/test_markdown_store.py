@@ -1,0 +1,40 @@
+"""Rendered Markdown persists in the cache folder (markdown_store.py, issue 9):
+a rebuild after an edit converts only the text that changed, and a corrupt
+entry is converted again, never trusted."""
+
+from __future__ import annotations
+
+from generator import pipeline
+from generator.build_cache import CACHE_DIR
+from generator.incremental import RenderCache
+from generator.markdown_store import FOLDER
+from test_early_page import POST, clean_tree, edit, retitled
+from test_incremental import NOW
+from test_watch import copy_sample_site, differences, tree
+
+
+def build(root) -> RenderCache:
+    options = pipeline.Options(root=root, now=NOW)
+    cache = RenderCache.persistent(root, options.output_dir, in_place=False)  # as a new `mlcsite build`
+    assert not pipeline.build(options, cache).diagnostics.has_errors()
+    return cache
+
+
+def test_a_rebuild_after_an_edit_converts_only_the_edited_text(tmp_path):
+    root = copy_sample_site(tmp_path / "site")
+    assert build(root).markdown.conversions > 20
+    edit(root, POST, retitled)
+    assert build(root).markdown.conversions == 1
+    assert differences(tree(root / "output"), clean_tree(root, tmp_path)) == []
+
+
+def test_a_corrupt_entry_is_converted_again(tmp_path):
+    root = copy_sample_site(tmp_path / "site")
+    build(root)
+    stored = sorted((root / CACHE_DIR).glob(f"*/{FOLDER}/*"))
+    for path in stored:
+        data = path.read_bytes()
+        path.write_bytes(data.replace(b"<p>", b"<p>Injected ", 1))  # checksum no longer matches
+    edit(root, POST, retitled)
+    assert build(root).markdown.conversions > 1
+    assert differences(tree(root / "output"), clean_tree(root, tmp_path)) == []
