@@ -129,6 +129,9 @@ class CacheFolder:
         except (ValueError, KeyError, TypeError):
             return {}, {}
 
+    def forget_manifest(self, out_dir: Path) -> None:
+        (self.folder / self._manifest_name(out_dir)).unlink(missing_ok=True)
+
     def save_manifest(self, out_dir: Path, files: dict[str, Written], record: dict | None = None) -> None:
         data = {"folder": _folder_identity(out_dir), "record": record or {},
                 "files": {path: [w.key, w.digest, w.size] for path, w in files.items()}}

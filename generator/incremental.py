@@ -27,8 +27,10 @@ import jinja2
 
 from .history import HistoryMemo
 from .input_state import InputState
+from .markdown_store import MarkdownStore
 from .build_cache import CacheFolder, Written
 from .parsed_sources import ParsedSources
+from .render.markdown_memo import MarkdownMemo
 from .render.outputs import CLOCK, SETTINGS, THEME, Output, RenderContext
 from .search.index import SearchIndex
 
@@ -90,6 +92,8 @@ class RenderCache:
     search: SearchIndex | None = None  # the search index's own memory (search/index.py), made on first use
     inputs: InputState | None = None  # what the build that left output/ read
     outcome: dict = field(default_factory=dict)  # and what it reported (pipeline.BuildResult)
+    last_build: tuple | None = None  # (RenderContext, outputs) of the last build, for watch's early page
+    markdown: MarkdownMemo = field(default_factory=MarkdownMemo)  # rendered Markdown, for every build
 
     @classmethod
     def persistent(cls, root: Path, out_dir: Path, in_place: bool) -> "RenderCache":
@@ -97,12 +101,16 @@ class RenderCache:
         written, record = folder.load_manifest(out_dir)
         outcome = record.get("outcome")
         return cls(written=written, templates=TemplateCodeCache(folder), folder=folder, in_place=in_place,
-                   parsed=ParsedSources(folder), inputs=InputState.from_plain(record.get("inputs")),
+                   parsed=ParsedSources(folder), markdown=MarkdownMemo(store=MarkdownStore(folder)),
+                   inputs=InputState.from_plain(record.get("inputs")),
                    outcome=outcome if isinstance(outcome, dict) else {})
 
     def unchanged_since_last(self, inputs: InputState) -> dict | None:
         """The last build's outcome when it read exactly these inputs and output/
-        is what it left; else None."""
+        is what it left; else None. Watch (in place) plans its first build anyway:
+        its early page (early_page.py) needs the last plan."""
+        if self.in_place and self.last_build is None:
+            return None
         if self.written and self.inputs is not None and self.inputs.digest == inputs.digest and self.outcome:
             return self.outcome
         return None
@@ -111,8 +119,16 @@ class RenderCache:
         """Start one build: compiled templates are reused, fingerprints computed afresh."""
         self.templates.salt = _hash(repr(ctx.site.settings), repr(ctx.drafts))
         ctx.env.bytecode_cache = self.templates  # before any template loads
+        self.markdown.seconds, ctx.markdown = ctx.markdown.seconds, self.markdown  # the site's budget, our entries
         self.rendered = []
         return Fingerprints(ctx, parsed)
+
+    def forget_persisted(self, out_dir: Path) -> None:
+        """output/ is about to differ from what the saved record says (watch's early
+        page): drop the record, so a session killed now leaves a full build next."""
+        self.inputs = None
+        if self.folder is not None:
+            self.folder.forget_manifest(out_dir)
 
     def finish(self, out_dir: Path, written: dict[str, Written], inputs: InputState | None = None,
                outcome: dict | None = None) -> None:

@@ -59,11 +59,13 @@ class ParsedSources:
     def __init__(self, folder: CacheFolder | None = None) -> None:
         self.folder = folder
         self.memory: dict[str, Loaded] = {}
+        self.by_source: dict[str, Loaded] = {}  # rel → what the last load_all made of it
 
     def load_all(self, sources: list[Source], content_dir: Path, limits: Limits,
                  diagnostics: Diagnostics) -> LoadedSources:
         result = LoadedSources()
         used: dict[str, Loaded] = {}
+        by_source: dict[str, Loaded] = {}
         limits_key = repr(limits)
         for source in sources:
             # Incremental rebuilds fingerprint exactly the bytes that were parsed: a
@@ -76,17 +78,24 @@ class ParsedSources:
                 result.parsed.append(source.rel)
                 if self.folder is not None:
                     self.folder.write(f"{FOLDER}/{key}", pickle.dumps(loaded, pickle.HIGHEST_PROTOCOL))
-            used[key] = loaded
+            used[key] = by_source[source.rel] = loaded
             diagnostics.extend(loaded.diagnostics)
             result.orphan_refs.extend(loaded.orphan_refs)
             if loaded.item is None:
                 result.broken.setdefault(source.kind, set()).add(source.slug)
             else:
                 result.items.append(loaded.item)
-        self.memory = used  # what a session keeps: this build's sources, no more
+        self.memory, self.by_source = used, by_source  # what a session keeps: this build's sources, no more
         if result.parsed and self.folder is not None:
             self.folder.keep_only(FOLDER, set(used))
         return result
+
+    def load_one(self, source: Source, content_dir: Path, data: bytes, limits: Limits) -> Loaded:
+        """One source, loaded (or found) the way load_all would; kept for the next load_all."""
+        key = _key(source, data, repr(limits))
+        loaded = self._cached(key, content_dir) or _load(source, content_dir, data, limits)
+        self.memory[key] = loaded
+        return loaded
 
     def _cached(self, key: str, content_dir: Path) -> Loaded | None:
         loaded = self.memory.get(key)

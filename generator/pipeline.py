@@ -231,7 +231,7 @@ def build(options: Options, cache: RenderCache | None = None) -> BuildResult:
     result = BuildResult(plan.diagnostics, len(update.files), update.rendered, update.written,
                          plan.site.settings.base_path)
     if cache is not None:
-        cache.rendered = update.rendered
+        cache.rendered, cache.last_build = update.rendered, (ctx, plan.outputs)
         cache.finish(options.output_dir, update.files, inputs, _outcome(result))
     return result
 

@@ -32,6 +32,7 @@ from watchdog.observers.polling import PollingObserver
 from . import pipeline
 from .content.discover import is_ignored_name
 from .devserver import LiveState, start_server, stop_server
+from .early_page import EarlyWrite, write_edited_pages
 from .incremental import RenderCache
 from .report import format_diagnostics
 from .writer import OutputWriteError
@@ -295,18 +296,22 @@ class WatchSession:
         """One build; True when output/ now holds it. Never raises on bad content,
         a failed write or a bug: the loop must keep going."""
         started = time.perf_counter()
+        early = self._edited_pages_first(changes, started)
         try:
             result = pipeline.build(self.options, self.cache)
         except OutputWriteError as exc:  # disk full, permission, read-only: in words
             return self._failed(f"mlcsite: {exc}\n")
         except OSError as exc:
+            self._undo(early)
             return self._failed(f"mlcsite: could not read or write {exc.filename or 'a file'}: "
                                 f"{exc.strerror or exc}.\n")
         except Exception:
+            self._undo(early)
             return self._failed("mlcsite: the generator failed; this is a bug, not your content:\n"
                                 + traceback.format_exc())
         report = format_diagnostics(result.diagnostics, "text", self.options.root)
         if result.diagnostics.has_errors():
+            self._undo(early)
             return self._failed(report)
         if report:
             self.warn(report.rstrip("\n"))
@@ -315,6 +320,27 @@ class WatchSession:
         if self.live is not None:
             self.live.publish_build(changed=bool(result.written), base_path=result.base_path)
         return True
+
+    def _edited_pages_first(self, changes: list[str], started: float) -> EarlyWrite | None:
+        """The saved item's page, written before the rest is rebuilt (early_page.py)."""
+        try:
+            early = write_edited_pages(self.cache, self.options.output_dir, changes)
+        except Exception:  # never worse than no early page: the full build follows
+            return None
+        if early is not None:
+            self.say(f"[{time.strftime('%H:%M:%S')}] {', '.join(early.paths)} updated first in "
+                     f"{time.perf_counter() - started:.2f} s; rebuilding what else shows it…")
+            if self.live is not None:
+                self.live.publish_build(changed=True, base_path=self.cache.last_build[0].site.settings.base_path)
+        return early
+
+    def _undo(self, early: EarlyWrite | None) -> None:
+        """The rebuild failed: output/ keeps the last good build, early page included."""
+        if early is not None:
+            try:
+                early.undo(self.options.output_dir, self.cache)
+            except OSError:  # reported with the failure; the next good build rewrites it
+                pass
 
     def _failed(self, report: str) -> bool:
         kept = "the last good build" if self.good_builds or self.options.output_dir.exists() else "nothing yet"

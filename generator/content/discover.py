@@ -111,6 +111,18 @@ def _link_is_safe(path: Path, real_root: Path, root: Path, diagnostics: Diagnost
     return False
 
 
+def source_for(root: Path, rel: str) -> Source | None:
+    """The source at a site-relative path, as discover names it; None when that
+    path is not a content source. (Watch: a saved file, without walking content/.)"""
+    parts = rel.split("/")
+    if len(parts) < 3 or parts[0] != "content" or parts[1] not in KINDS or any(is_ignored_name(p) for p in parts):
+        return None
+    path = root / rel
+    if path.suffix not in SOURCE_SUFFIXES or path.is_symlink() or not path.is_file():
+        return None
+    return _source(parts[1], path, root, "/".join(parts[2:]))
+
+
 def _source(kind: str, path: Path, root: Path, rest: str) -> Source:
     rel = path.relative_to(root).as_posix()
     stem = rest.rsplit(".", 1)[0]

@@ -1,0 +1,117 @@
+"""Watch writes a saved item's own page first (early_page.py, issue 9), then
+rebuilds the rest: the final output/ equals a clean build byte for byte, edits
+that change which outputs exist take the full path, and a rebuild that fails
+puts the early page back."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from generator import pipeline
+from generator.watcher import WatchSession
+from test_incremental import NOW, split_source, write_source
+from test_watch import copy_sample_site, differences, tree
+
+POST = "content/posts/2021-06-21-a-year-of-mlc.md"
+PAGE = "posts/a-year-of-mlc/index.html"
+
+
+def session_for(root):
+    lines: list[str] = []
+    session = WatchSession(pipeline.Options(root=root, now=NOW), lines.append, lines.append)
+    assert session.rebuild([])
+    return session, lines
+
+
+def edit(root, rel, change) -> None:
+    data, body = split_source(root / rel)
+    body = change(data, body)
+    write_source(root / rel, data, body)
+
+
+def clean_tree(root, tmp_path):
+    clean = tmp_path / "clean"
+    assert not pipeline.build(pipeline.Options(root=root, out=clean, now=NOW)).diagnostics.has_errors()
+    return tree(clean)
+
+
+def retitled(data, body):
+    data["title"] = "A brand new title"
+    return body + "\nAnd a new closing line.\n"
+
+
+def test_a_title_and_text_edit_writes_the_page_first_and_ends_as_a_clean_build(tmp_path):
+    root = copy_sample_site(tmp_path / "site")
+    session, lines = session_for(root)
+    edit(root, POST, retitled)
+    assert session.rebuild([POST])
+    assert any(line.endswith("rebuilding what else shows it…") and PAGE in line for line in lines), lines
+    assert "A brand new title" in (root / "output" / PAGE).read_text(encoding="utf-8")
+    assert differences(tree(root / "output"), clean_tree(root, tmp_path)) == []
+
+
+def tagged(data, body):
+    data["tags"] = [*data.get("tags", []), "brand-new-tag"]
+    return body
+
+
+def drafted(data, body):
+    data["draft"] = True
+    return body
+
+
+def scheduled(data, body):
+    data["date"] = NOW.date() + dt.timedelta(days=30)
+    return body
+
+
+def authored(data, body):
+    data["authors"] = ["someone-unknown-here"]
+    return body
+
+
+@pytest.mark.parametrize("change", [tagged, drafted, scheduled], ids=["new tag", "draft", "date in the future"])
+def test_an_edit_that_changes_which_outputs_exist_takes_the_full_path(tmp_path, change):
+    root = copy_sample_site(tmp_path / "site")
+    session, lines = session_for(root)
+    edit(root, POST, lambda data, body: change(data, retitled(data, body)))
+    assert session.rebuild([POST])
+    assert not any("updated first" in line for line in lines), lines
+    assert differences(tree(root / "output"), clean_tree(root, tmp_path)) == []
+
+
+def test_an_edit_that_breaks_the_build_writes_nothing_early(tmp_path):
+    root = copy_sample_site(tmp_path / "site")
+    session, lines = session_for(root)
+    before = tree(root / "output")
+    edit(root, POST, lambda data, body: authored(data, retitled(data, body)))
+    assert not session.rebuild([POST])
+    assert tree(root / "output") == before
+
+
+def test_a_rebuild_that_fails_after_the_early_page_puts_it_back(tmp_path):
+    root = copy_sample_site(tmp_path / "site")
+    session, lines = session_for(root)
+    before = tree(root / "output")
+    edit(root, POST, retitled)
+    (root / "content/members/broken.yaml").write_text("name: [unclosed\n", encoding="utf-8")  # no event yet
+    assert not session.rebuild([POST])
+    assert any("updated first" in line for line in lines), lines
+    assert tree(root / "output") == before
+    (root / "content/members/broken.yaml").unlink()
+    assert session.rebuild(["content/members/broken.yaml"])
+    assert differences(tree(root / "output"), clean_tree(root, tmp_path)) == []
+
+
+def test_saving_again_between_the_early_page_and_the_rebuild_ends_as_a_clean_build(tmp_path):
+    root = copy_sample_site(tmp_path / "site")
+    session, lines = session_for(root)
+    original = (root / POST).read_bytes()
+    for _ in range(2):
+        edit(root, POST, retitled)
+        assert session.rebuild([POST])
+        (root / POST).write_bytes(original)  # saved back before the next rebuild
+        assert session.rebuild([POST])
+    assert differences(tree(root / "output"), clean_tree(root, tmp_path)) == []
