@@ -40,6 +40,10 @@ class EarlyWrite:
     paths: list[str] = field(default_factory=list)
     before: dict[str, tuple[bytes | None, Written | None]] = field(default_factory=dict)
 
+    def merged(self, later: "EarlyWrite") -> "EarlyWrite":
+        """Two early writes in a row: undoing them restores what was there before the first."""
+        return EarlyWrite(sorted({*self.paths, *later.paths}), {**later.before, **self.before})
+
     def undo(self, out_dir: Path, cache: RenderCache) -> None:
         restore = {rel: data for rel, (data, _) in self.before.items() if data is not None}
         update_files(out_dir, restore, [rel for rel, (data, _) in self.before.items() if data is None])

@@ -41,6 +41,7 @@ WATCHED_FOLDERS = ("content", "templates")
 SETTINGS_FILE = "site.yaml"
 QUIET_SECONDS = 0.1  # a burst of events (save-by-rename, git checkout) is one rebuild
 LONGEST_BURST = 2.0  # ...but a never-ending burst still rebuilds now and then
+REST_AFTER_EARLY_PAGE = 0.75  # after a page written early, more saves of that kind before the full rebuild
 KEPT_EVENTS = {"created", "deleted", "modified", "moved", "closed"}
 CACHE_FOLDERS = {"__pycache__", "node_modules"}  # hidden ones (.git, .cache, .pytest_cache) are junk already
 
@@ -296,7 +297,7 @@ class WatchSession:
         """One build; True when output/ now holds it. Never raises on bad content,
         a failed write or a bug: the loop must keep going."""
         started = time.perf_counter()
-        early = self._edited_pages_first(changes, started)
+        early, changes = self._edited_pages_first(changes, started)
         try:
             result = pipeline.build(self.options, self.cache)
         except OutputWriteError as exc:  # disk full, permission, read-only: in words
@@ -321,8 +322,23 @@ class WatchSession:
             self.live.publish_build(changed=bool(result.written), base_path=result.base_path)
         return True
 
-    def _edited_pages_first(self, changes: list[str], started: float) -> EarlyWrite | None:
-        """The saved item's page, written before the rest is rebuilt (early_page.py)."""
+    def _edited_pages_first(self, changes: list[str], started: float) -> tuple[EarlyWrite | None, list[str]]:
+        """The saved items' pages, written before the rest is rebuilt (early_page.py).
+        Saves often come in a row (typing, save-all): while each one's page can
+        be written early, the rebuild of the rest waits for them to stop."""
+        early = self._early_write(changes, started)
+        while early is not None:
+            more = self.inbox.next_burst(wait=REST_AFTER_EARLY_PAGE)
+            if not more:
+                break
+            changes = changes + more
+            again = self._early_write(more, time.perf_counter())
+            if again is None:  # the full rebuild takes it from here
+                break
+            early = early.merged(again)
+        return early, changes
+
+    def _early_write(self, changes: list[str], started: float) -> EarlyWrite | None:
         try:
             early = write_edited_pages(self.cache, self.options.output_dir, changes)
         except Exception:  # never worse than no early page: the full build follows

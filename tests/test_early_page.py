@@ -115,3 +115,24 @@ def test_saving_again_between_the_early_page_and_the_rebuild_ends_as_a_clean_bui
         (root / POST).write_bytes(original)  # saved back before the next rebuild
         assert session.rebuild([POST])
     assert differences(tree(root / "output"), clean_tree(root, tmp_path)) == []
+
+
+OTHER = "content/posts/2023-03-10-dlct-at-100-sessions.md"
+
+
+@pytest.mark.parametrize("breaks", [False, True], ids=["builds", "fails"])
+def test_saves_in_a_row_each_write_their_page_first_then_one_rebuild(tmp_path, breaks):
+    root = copy_sample_site(tmp_path / "site")
+    session, lines = session_for(root)
+    before = tree(root / "output")
+    edit(root, POST, retitled)
+    edit(root, OTHER, retitled)
+    if breaks:
+        (root / "content/members/broken.yaml").write_text("name: [unclosed\n", encoding="utf-8")
+    session.inbox.changes.put(OTHER)  # saved while the first page was being written
+    assert session.rebuild([POST]) is not breaks
+    assert len([line for line in lines if "updated first" in line]) == 2, lines
+    if breaks:
+        assert tree(root / "output") == before
+    else:
+        assert differences(tree(root / "output"), clean_tree(root, tmp_path)) == []
