@@ -120,6 +120,8 @@ class RenderCache:
         self.templates.salt = _hash(repr(ctx.site.settings), repr(ctx.drafts))
         ctx.env.bytecode_cache = self.templates  # before any template loads
         self.markdown.seconds, ctx.markdown = ctx.markdown.seconds, self.markdown  # the site's budget, our entries
+        if self.markdown.store is not None:
+            self.markdown.store.reading = bool(self.written)
         self.rendered = []
         return Fingerprints(ctx, parsed)
 

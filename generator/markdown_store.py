@@ -21,9 +21,12 @@ FOLDER = "markdown"
 class MarkdownStore:
     def __init__(self, folder: CacheFolder) -> None:
         self.folder = folder
+        # Read only by a rebuild of an output folder the cache knows; a full build
+        # converts every text again (and refreshes the entries).
+        self.reading = True
 
     def get(self, key: str) -> RenderedMarkdown | None:
-        if not key.isalnum():
+        if not self.reading or not key.isalnum():
             return None
         payload = self.folder.read(f"{FOLDER}/{key}")
         try:

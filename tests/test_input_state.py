@@ -38,7 +38,7 @@ def test_nothing_changed_loads_nothing_and_reports_the_same_warnings(tmp_path):
     cache.parsed.load_all = lambda *args: loaded.append(args)  # would be called by any real build
     again = pipeline.build(options, cache)
     assert loaded == [] and again.rendered == [] and again.written == []
-    assert again.file_count == len(tree(root / "output"))
+    assert again.file_count == len(cache.written) > 100
     assert cli_build(root).stderr == first.stderr
 
 
