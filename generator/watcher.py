@@ -344,8 +344,9 @@ class WatchSession:
         except Exception:  # never worse than no early page: the full build follows
             return None
         if early is not None:
-            self.say(f"[{time.strftime('%H:%M:%S')}] {', '.join(early.paths)} updated first in "
-                     f"{time.perf_counter() - started:.2f} s; rebuilding what else shows it…")
+            # Not "updated": that word is the line saying the whole rebuild is done.
+            self.say(f"[{time.strftime('%H:%M:%S')}] {', '.join(early.paths)} shown first, in "
+                     f"{time.perf_counter() - started:.2f} s; now the pages that list it…")
             if self.live is not None:
                 self.live.publish_build(changed=True, base_path=self.cache.last_build[0].site.settings.base_path)
         return early

@@ -47,7 +47,7 @@ def test_a_title_and_text_edit_writes_the_page_first_and_ends_as_a_clean_build(t
     session, lines = session_for(root)
     edit(root, POST, retitled)
     assert session.rebuild([POST])
-    assert any(line.endswith("rebuilding what else shows it…") and PAGE in line for line in lines), lines
+    assert any(line.endswith("now the pages that list it…") and PAGE in line for line in lines), lines
     assert "A brand new title" in (root / "output" / PAGE).read_text(encoding="utf-8")
     assert differences(tree(root / "output"), clean_tree(root, tmp_path)) == []
 
@@ -78,7 +78,7 @@ def test_an_edit_that_changes_which_outputs_exist_takes_the_full_path(tmp_path, 
     session, lines = session_for(root)
     edit(root, POST, lambda data, body: change(data, retitled(data, body)))
     assert session.rebuild([POST])
-    assert not any("updated first" in line for line in lines), lines
+    assert not any("shown first" in line for line in lines), lines
     assert differences(tree(root / "output"), clean_tree(root, tmp_path)) == []
 
 
@@ -98,7 +98,7 @@ def test_a_rebuild_that_fails_after_the_early_page_puts_it_back(tmp_path):
     edit(root, POST, retitled)
     (root / "content/members/broken.yaml").write_text("name: [unclosed\n", encoding="utf-8")  # no event yet
     assert not session.rebuild([POST])
-    assert any("updated first" in line for line in lines), lines
+    assert any("shown first" in line for line in lines), lines
     assert tree(root / "output") == before
     (root / "content/members/broken.yaml").unlink()
     assert session.rebuild(["content/members/broken.yaml"])
@@ -131,7 +131,7 @@ def test_saves_in_a_row_each_write_their_page_first_then_one_rebuild(tmp_path, b
         (root / "content/members/broken.yaml").write_text("name: [unclosed\n", encoding="utf-8")
     session.inbox.changes.put(OTHER)  # saved while the first page was being written
     assert session.rebuild([POST]) is not breaks
-    assert len([line for line in lines if "updated first" in line]) == 2, lines
+    assert len([line for line in lines if "shown first" in line]) == 2, lines
     if breaks:
         assert tree(root / "output") == before
     else:
