@@ -20,6 +20,7 @@ from .build_cache import CACHE_DIR
 from .incremental import RenderCache
 from .report import FORMATS, format_diagnostics
 from .review import review_site
+from .signals import handling_stop_signals
 from .writer import OutputWriteError
 
 EXIT_OK, EXIT_CONTENT, EXIT_USAGE = 0, 1, 2
@@ -216,12 +217,8 @@ def _interrupted_by_signals() -> Iterator[None]:
             stopping.append(signum)
             raise BuildInterrupted(signum)
 
-    previous = {number: signal.signal(number, stop) for number in (signal.SIGINT, signal.SIGTERM)}
-    try:
+    with handling_stop_signals(stop):
         yield
-    finally:
-        for number, handler in previous.items():
-            signal.signal(number, handler)
 
 
 if __name__ == "__main__":  # pragma: no cover

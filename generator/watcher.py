@@ -15,7 +15,6 @@ from __future__ import annotations
 import errno
 import os
 import queue
-import signal
 import sys
 import threading
 import time
@@ -35,6 +34,7 @@ from .devserver import LiveState, start_server, stop_server
 from .early_page import EarlyWrite, write_edited_pages
 from .incremental import RenderCache
 from .report import format_diagnostics
+from .signals import handling_stop_signals
 from .writer import OutputWriteError
 
 WATCHED_FOLDERS = ("content", "templates")
@@ -396,12 +396,8 @@ def _stop_on_signals(stop: threading.Event) -> Iterator[None]:
             raise KeyboardInterrupt
         stop.set()
 
-    previous = {number: signal.signal(number, handle) for number in (signal.SIGINT, signal.SIGTERM)}
-    try:
+    with handling_stop_signals(handle):
         yield
-    finally:
-        for number, handler in previous.items():
-            signal.signal(number, handler)
 
 
 def run_watch(options: pipeline.Options, serve: bool = False, host: str | None = None,

@@ -9,27 +9,21 @@ from __future__ import annotations
 import functools
 import shutil
 import threading
-from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from http.server import ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
-from playwright.sync_api import expect, sync_playwright
+from playwright.sync_api import expect
 
 from conftest import REPO, SAMPLE_NOW, run_mlcsite
+from test_browser import QuietHandler, browser  # noqa: F401 (browser: the shared Chromium fixture)
 from test_watch import WatchProcess
 
 pytestmark = pytest.mark.browser  # needs Chromium
 
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync"]
 ONE_POST_WORD = "alternating"  # only in content/posts/2025-04-12-lagos-chapter-launch.md
 LAGOS_POST = "Introducing the MLC Lagos Chapter"
-
-
-class QuietHandler(SimpleHTTPRequestHandler):
-    def log_message(self, format: str, *args) -> None:
-        pass
 
 
 class Server:
@@ -63,14 +57,6 @@ def sub_path_url(tmp_path_factory):
     assert result.returncode == 0, result.output
     yield base
     server.close()
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
 
 
 @pytest.fixture
