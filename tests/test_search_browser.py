@@ -165,3 +165,18 @@ def test_watch_keeps_the_index_current(tab, tmp_path):
         server.close()
     finally:
         assert watcher.stop() == 0
+
+
+def test_an_excerpt_keeps_the_spaces_around_the_words_it_marks(tab, site_url):
+    """Pagefind's excerpt is "<mark>Lagos</mark> Chapter…": the space after a mark
+    must survive the escaping in search.js, or the words run together."""
+    tab.goto(site_url + "/search/?q=" + ONE_POST_WORD)
+    expect(first_result(tab)).to_contain_text(LAGOS_POST)
+    excerpt = first_result(tab).locator("p").last
+    marked = excerpt.locator("mark").first
+    expect(marked).to_have_text(ONE_POST_WORD, ignore_case=True)
+    text = excerpt.text_content()
+    word = marked.text_content()
+    at = text.index(word)
+    assert text[at + len(word)] in " .,;:", f"no space after the marked word: {text!r}"
+    assert at == 0 or text[at - 1] in " (“\"", f"no space before the marked word: {text!r}"

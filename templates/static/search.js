@@ -34,7 +34,9 @@
     html.split(/(<mark>|<\/mark>)/).reduce(function (marked, part) {
       if (part === "<mark>") { return true; }
       if (part === "</mark>") { return false; }
-      var text = document.createTextNode(new DOMParser().parseFromString(part, "text/html").body.textContent);
+      // Parsed after <body>: text parsed before it loses its leading spaces, which
+      // glued the word after a mark to the mark ("Noiseas").
+      var text = document.createTextNode(new DOMParser().parseFromString("<body>" + part, "text/html").body.textContent);
       if (marked) {
         var mark = document.createElement("mark");
         mark.appendChild(text);
