@@ -94,16 +94,19 @@ class RenderCache:
     outcome: dict = field(default_factory=dict)  # and what it reported (pipeline.BuildResult)
     last_build: tuple | None = None  # (RenderContext, outputs) of the last build, for watch's early page
     markdown: MarkdownMemo = field(default_factory=MarkdownMemo)  # rendered Markdown, for every build
+    others: list[str] | None = None  # output/'s files that are not outputs (the search index), when known
+    present: list[str] | None = None  # every file output/ holds, as recorded (None: unknown, stage a new one)
 
     @classmethod
     def persistent(cls, root: Path, out_dir: Path, in_place: bool) -> "RenderCache":
         folder = CacheFolder(root)
         written, record = folder.load_manifest(out_dir)
-        outcome = record.get("outcome")
+        outcome, others = record.get("outcome"), _paths(record.get("others"))
         return cls(written=written, templates=TemplateCodeCache(folder), folder=folder, in_place=in_place,
                    parsed=ParsedSources(folder), markdown=MarkdownMemo(store=MarkdownStore(folder)),
                    inputs=InputState.from_plain(record.get("inputs")),
-                   outcome=outcome if isinstance(outcome, dict) else {})
+                   outcome=outcome if isinstance(outcome, dict) else {}, others=others,
+                   present=[*written, *others] if written and others is not None else None)
 
     def unchanged_since_last(self, inputs: InputState) -> dict | None:
         """The last build's outcome when it read exactly these inputs and output/
@@ -133,11 +136,21 @@ class RenderCache:
             self.folder.forget_manifest(out_dir)
 
     def finish(self, out_dir: Path, written: dict[str, Written], inputs: InputState | None = None,
-               outcome: dict | None = None) -> None:
-        self.written, self.inputs, self.outcome = written, inputs, outcome or {}
+               outcome: dict | None = None, others: list[str] | None = None) -> None:
+        self.written, self.inputs, self.outcome, self.others = written, inputs, outcome or {}, others
+        self.present = [*written, *others] if others is not None else None
         if self.folder is not None:
             record = {"inputs": inputs.as_plain(), "outcome": self.outcome} if inputs is not None else {}
+            if others is not None:
+                record["others"] = others
             self.folder.save_manifest(out_dir, written, record)
+
+
+def _paths(value) -> list[str] | None:
+    """A recorded list of paths, or None when it is missing or not one."""
+    if isinstance(value, list) and all(isinstance(path, str) for path in value):
+        return value
+    return None
 
 
 class InputDigests:

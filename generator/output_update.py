@@ -8,7 +8,10 @@ output/ is kept. Two ways to put the result on disk:
   as outputs render (unchanged files hard-linked from output/), then swapped in
   whole; an error discards it, leaving output/ untouched;
 - in place (watch, few changes): the few rendered files are written over
-  output/ one by one, only where their bytes differ.
+  output/ one by one, only where their bytes differ;
+- staged in place (`mlcsite build` that renders few outputs, in_place.py): the
+  same staging calls, but only the new files are staged, and they are moved
+  over output/ once the whole build succeeded (undone if that fails).
 """
 
 from __future__ import annotations
@@ -24,9 +27,14 @@ from .incremental import RenderCache
 from .render.markup import TextTooCostly
 from .render.outputs import Output, RenderContext
 from .render_pool import Attempt, Failed, rendered_in_order, worker_count
+from .in_place import InPlace
+from .output_folder import MARKER
 from .writer import Staging, update_files
 
 IN_PLACE_LIMIT = 200  # more changed outputs than this: stage (bounded memory, one swap)
+# `mlcsite build` renders at most this share of the outputs: update output/ in place.
+# More, and one atomic swap is worth re-linking the unchanged files.
+BUILD_IN_PLACE_SHARE = 0.25
 
 
 def digest_of(data: bytes) -> str:
@@ -40,6 +48,7 @@ class Update:
     files: dict[str, Written] = field(default_factory=dict)  # what output/ now holds
     rendered: list[str] = field(default_factory=list)
     written: list[str] = field(default_factory=list)  # files written or removed, sorted
+    others: list[str] | None = None  # the other files output/ holds (the companion's), when known
 
 
 @dataclass(frozen=True)
@@ -78,16 +87,20 @@ def update_output(outputs: list[Output], keys: dict[str, str], render: Renderer,
     when rendering failed (then out_dir is as it was)."""
     previous = cache.written if cache else {}
     todo = [o for o in outputs if previous.get(o.path) is None or previous[o.path].key != keys[o.path]]
-    if previous and not todo and len(previous) == len(outputs):
-        return Update(dict(previous))  # nothing changed: nothing rendered, nothing written
+    if previous and not todo and len(previous) == len(outputs):  # nothing changed: nothing rendered, nothing written
+        return Update(dict(previous), others=cache.others if cache else None)
     if cache is not None and cache.in_place and previous and len(todo) <= IN_PLACE_LIMIT:
         return _in_place(outputs, todo, keys, render, out_dir, previous, companion)
-    return _staged(outputs, keys, render, out_dir, previous, companion)
+    if cache is not None and previous and cache.present is not None and len(todo) <= len(outputs) * BUILD_IN_PLACE_SHARE:
+        # output/ changes before the record of it is saved: a build killed in between leaves a full build next
+        staging = InPlace(out_dir, cache.present, before_swap=lambda: cache.forget_persisted(out_dir))
+    else:
+        staging = Staging(out_dir)
+    return _staged(outputs, keys, render, staging, previous, companion)
 
 
-def _staged(outputs: list[Output], keys: dict[str, str], render: Renderer, out_dir: Path,
+def _staged(outputs: list[Output], keys: dict[str, str], render: Renderer, staging: Staging | InPlace,
             previous: dict[str, Written], companion: Companion) -> Update | None:
-    staging = Staging(out_dir)
     update = Update()
     try:
         todo = []
@@ -106,9 +119,11 @@ def _staged(outputs: list[Output], keys: dict[str, str], render: Renderer, out_d
                 if isinstance(data, Failed):
                     render.report(data.problem)
                     return None
-                staging.write(output.path, data)
+                written = update.files[output.path] = Written(keys[output.path], digest_of(data), len(data))
+                old = previous.get(output.path)  # rendered again to the same bytes: the file on disk stays
+                if old is None or old.digest != written.digest or not staging.keep(output.path, old.size):
+                    staging.write(output.path, data)
                 companion.take(output.path, data)
-                update.files[output.path] = Written(keys[output.path], digest_of(data), len(data))
                 update.rendered.append(output.path)
         update.files = {o.path: update.files[o.path] for o in outputs}  # in plan order
         companion_written = companion.stage(staging, update.files)
@@ -116,6 +131,7 @@ def _staged(outputs: list[Output], keys: dict[str, str], render: Renderer, out_d
     finally:
         staging.discard()
     update.written = sorted([*_changed(previous, update.files), *companion_written])
+    update.others = sorted(set(staging.claimed) - set(update.files) - {MARKER})
     return update
 
 

@@ -232,7 +232,7 @@ def build(options: Options, cache: RenderCache | None = None) -> BuildResult:
                          plan.site.settings.base_path)
     if cache is not None:
         cache.rendered, cache.last_build = update.rendered, (ctx, plan.outputs)
-        cache.finish(options.output_dir, update.files, inputs, _outcome(result))
+        cache.finish(options.output_dir, update.files, inputs, _outcome(result), update.others)
     return result
 
 

@@ -87,6 +87,7 @@ class Staging:
                 self.discard()
                 raise
         self._folders: set[str] = {""}
+        self.claimed: list[str] = [MARKER]  # every file the new folder holds
 
     def _parent_of(self, rel: str) -> Path:
         parent = rel.rpartition("/")[0]
@@ -98,6 +99,7 @@ class Staging:
     def write(self, rel: str, data: bytes) -> None:
         with writing_into(self.out_dir), open(self._parent_of(rel), "wb") as handle:
             handle.write(data)
+        self.claimed.append(rel)
 
     def keep(self, rel: str, size: int) -> bool:
         """Take output/rel as it is (a hard link); False when it is not there with
@@ -113,6 +115,7 @@ class Staging:
                 shutil.copyfile(source, target)
         except OSError:
             return False
+        self.claimed.append(rel)
         return True
 
     def swap_in(self) -> None:
