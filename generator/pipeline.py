@@ -36,7 +36,7 @@ from .render.outputs import THEME as THEME_FOLDER, Output, RenderContext
 from .render.plan import plan_outputs
 from .search.index import SearchIndex
 from .search.service import IndexerError
-from .settings import load_settings
+from .settings import Settings, load_settings
 
 
 @dataclass(frozen=True)
@@ -218,7 +218,7 @@ def build(options: Options, cache: RenderCache | None = None) -> BuildResult:
     else:
         keys = dict.fromkeys((o.path for o in plan.outputs), "")
     render = _renderer(plan, options, ctx)
-    search = _search_index(cache, options.output_dir, plan.site.settings.base_path)
+    search = _search_index(cache, options.output_dir, plan.site.settings)
     try:
         update = update_output(plan.outputs, keys, render, options.output_dir, cache, search)
     except IndexerError as exc:
@@ -258,13 +258,13 @@ def _replayed(outcome: dict) -> BuildResult | None:
         return None
 
 
-def _search_index(cache: RenderCache | None, out_dir: Path, base_path: str) -> SearchIndex:
+def _search_index(cache: RenderCache | None, out_dir: Path, settings: Settings) -> SearchIndex:
     """The search index is made with the pages; a cache keeps its memory too."""
     search = SearchIndex()
     if cache is not None:
         search = cache.search = cache.search or SearchIndex(cache.folder, out_dir)
         cache.written = search.known(cache.written)  # a page whose record was lost renders again
-    search.begin(base_path)
+    search.begin(settings.base_path, settings.search.shard_size)
     return search
 
 

@@ -13,6 +13,7 @@ from .content.time_fields import TimeZone
 from .content.load import read_text
 from .content.yaml_source import YamlProblem, parse_yaml
 from .diagnostics import Diagnostics, Location
+from .search.shards import DEFAULT_SIZE as DEFAULT_SHARD_SIZE
 
 SETTINGS_FILE = "site.yaml"
 RESERVED_FOLDERS = ("content", "templates", "generator", "tests", "output", ".git")
@@ -104,6 +105,12 @@ SITE_FIELDS = [
               "Longest the build may spend rendering one Markdown text (default 5)."),
     ], "{file_size, nesting_depth, footnotes, code_block, tags, markdown_seconds}", build=lambda v: Limits(**v)),
         "Bounds on each content file, so that no pull request can stall the build."),
+    Field("search", Object([
+        Field("shard_size", Integer(1, 1_000_000, "a number of pages", DEFAULT_SHARD_SIZE),
+              f"Pages per shard of the search index (default {DEFAULT_SHARD_SIZE}): a build re-indexes only the "
+              "shards whose pages changed, so smaller shards make a rebuild's search step shorter, larger ones "
+              "make fewer files for a visitor's search to load."),
+    ], "{shard_size}", build=lambda v: SearchSettings(**v)), "How the search index is made."),
     Field("published_types", ListOf(PublishedType()),
           "File types under content/ copied to the site, checked by content (default: "
           + ", ".join(DEFAULT_TYPES) + ")."),
@@ -112,6 +119,11 @@ SITE_FIELDS = [
     Field("image_max_kb", Integer(1, 1_000_000, "a size in kilobytes", 5000),
           "Largest image file a page may show, in KB (default 5000); `check` warns above it."),
 ]
+
+
+@dataclass(frozen=True)
+class SearchSettings:
+    shard_size: int = DEFAULT_SHARD_SIZE  # records per search shard (search/shards.py)
 
 
 @dataclass(frozen=True)
@@ -128,6 +140,7 @@ class Settings:
     featured_projects: tuple = ()
     feed_items: int = 20
     limits: Limits = Limits()
+    search: SearchSettings = SearchSettings()
     published_types: tuple = DEFAULT_TYPES
     static_folder: str | None = None
     image_max_kb: int = 5000

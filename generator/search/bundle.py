@@ -75,3 +75,21 @@ def _check_page_order(files: dict[str, bytes], pages: list, urls: list[str]) -> 
     position = {url: n for n, url in enumerate(urls)}
     if language_urls != sorted(language_urls, key=lambda url: position.get(url, -1)):
         raise ValueError("Pagefind numbered the pages in another order than they were sent")
+
+
+def filter_values(files: dict[str, bytes]) -> dict[str, list[str]]:
+    """Each filter's values (kind, tag) in a bundle, over its languages."""
+    found: dict[str, set[str]] = {}
+    for about in json.loads(files[ENTRY])["languages"].values():
+        meta = cbor.decode(_unpack(files[f"pagefind.{about['hash']}.pf_meta"]))
+        for name, filter_hash in meta[3]:
+            _, values = cbor.decode(_unpack(files[f"filter/{filter_hash}.pf_filter"]))
+            found.setdefault(name, set()).update(value[0] for value in values)
+    return {name: sorted(values) for name, values in sorted(found.items())}
+
+
+def needed_by_a_shard(path: str) -> bool:
+    """What a shard bundle needs to be searched, alone or merged (the data, and
+    the script, worker and WebAssembly a first shard is loaded with); Pagefind's
+    ready-made UI files are left to the root bundle."""
+    return "/" in path or path == ENTRY or path.startswith(("pagefind.", "wasm.")) or path == "pagefind-worker.js"

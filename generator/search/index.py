@@ -2,33 +2,39 @@
 
 The index is made from the records of the indexed pages (records.py): a page
 rendered by this build gives its record as it renders (`take`); a page the
-build cache kept gives the record remembered for its bytes' digest. When no
-record changed, the index files of the last build are kept as they are and
-Pagefind does not run. Otherwise Pagefind indexes every record, in URL order,
-and the changed files go out with the pages: staged and swapped in with them
-(`stage`), or, in watch, written after the pages (`write_in_place`), so the
-edited page shows first and search follows.
+build cache kept gives the record remembered for its bytes' digest. The records
+are split into shards (shards.py), each its own Pagefind bundle; a shard whose
+records did not change keeps the files of the last build and Pagefind does not
+run for it. The others are indexed, concurrently, one Pagefind process per
+shard, each with that shard's records in URL order. The changed files go out
+with the pages: staged and swapped in with them (`stage`), or, in watch,
+written after the pages (`write_in_place`), so the edited page shows first and
+search follows.
 
 Between runs of `mlcsite build`, what this needs lives in the cache folder:
-a small state file per output folder (each page's digest → its record's digest; the index files)
-and one file per record, named by its digest.
+a small state file per output folder (each page's digest → its record's digest
+and kind; each shard's key and files) and one file per record, named by its digest.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import os
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..build_cache import CacheFolder, Written
 from ..writer import Staging, update_files
-from .bundle import ENTRY, stable_bundle
-from .records import record_of
+from .bundle import ENTRY, filter_values, needed_by_a_shard, stable_bundle
+from .records import kind_of, record_of
 from .service import IndexerError, index_pages, indexer_version
+from .shards import DEFAULT_SIZE, MANIFEST, Shard, assign, manifest
 
 from .reserved import FOLDER  # reserved: no content, alias or asset may be published under it
 RECORDS = "search"  # the cache folder's subfolder of records
+STATE_VERSION = 2  # of the state file's layout: another is read as empty
 
 
 def _digest(data: bytes) -> str:
@@ -39,13 +45,37 @@ def _digest(data: bytes) -> str:
 class Page:
     digest: str  # of the page's bytes (Written.digest)
     record: str | None  # digest of its record; None: the page is not indexed
+    kind: str = ""  # its kind filter's value, which picks its shard
+
+
+@dataclass(frozen=True)
+class ShardState:
+    key: str  # what the shard was made from
+    files: dict[str, tuple[str, int]]  # its files, by path under output/ → (digest, size)
+    tags: tuple[str, ...]  # its pages' tags, for the manifest
 
 
 @dataclass
 class IndexState:
-    key: str = ""  # what the index was made from
     pages: dict[str, Page] = field(default_factory=dict)  # by path under output/
-    files: dict[str, tuple[str, int]] = field(default_factory=dict)  # index files: path → (digest, size)
+    shards: dict[str, ShardState] = field(default_factory=dict)  # by folder under pagefind/
+    manifest: tuple[str, int] | None = None  # shards.json's (digest, size)
+
+    def files(self) -> dict[str, tuple[str, int]]:
+        """Every index file: path under output/ → (digest, size)."""
+        found = {path: about for shard in self.shards.values() for path, about in shard.files.items()}
+        if self.manifest is not None:
+            found[FOLDER + MANIFEST] = self.manifest
+        return found
+
+
+@dataclass(frozen=True)
+class Job:
+    """A shard to index: its records' (url, digest), in URL order."""
+
+    shard: Shard
+    entries: tuple[tuple[str, str], ...]
+    key: str
 
 
 class SearchIndex:
@@ -60,10 +90,12 @@ class SearchIndex:
         self.records: dict[str, bytes] = {}  # by digest: records this session has seen
         self.taken: dict[str, Page] = {}
         self.pending: IndexState | None = None
+        self.jobs: dict[str, Job] = {}  # every shard of the pending state, by folder
         self.base_path = "/"
+        self.shard_size = DEFAULT_SIZE
 
-    def begin(self, base_path: str) -> None:
-        self.base_path, self.taken, self.pending = base_path, {}, None
+    def begin(self, base_path: str, shard_size: int = DEFAULT_SIZE) -> None:
+        self.base_path, self.shard_size, self.taken, self.pending = base_path, shard_size, {}, None
 
     def known(self, written: dict[str, Written]) -> dict[str, Written]:
         """The build cache's record of output/, less the pages whose record is
@@ -79,34 +111,34 @@ class SearchIndex:
         if not path.endswith(".html"):
             return
         record = record_of(data)
-        record_digest = None
-        if record is not None:
-            record_digest = _digest(record)
-            self.records[record_digest] = record
-        self.taken[path] = Page(_digest(data), record_digest)
+        if record is None:
+            self.taken[path] = Page(_digest(data), None)
+            return
+        record_digest = _digest(record)
+        self.records[record_digest] = record
+        self.taken[path] = Page(_digest(data), record_digest, kind_of(record))
 
     # ── putting the index files next to the pages ──
     def stage(self, staging: Staging, files: dict[str, Written]) -> list[str]:
         """Write the index into a staged output folder; the paths that changed."""
         target, made = self._plan(files)
-        for path, (digest, size) in target.items():
-            if self.state.files.get(path) == (digest, size) and staging.keep(path, size):
-                continue
-            if made is None:  # a file to keep is gone from output/: make the index again
-                made = self._index(self.pending)
-            staging.write(path, made[path])
+        for path, (_, size) in target.items():
+            if path not in made and not staging.keep(path, size):
+                made.update(self._made(self._owner(path)))  # a file to keep is gone from output/: make its shard again
+            if path in made:
+                staging.write(path, made[path])
         return self._changed(target)
 
     def write_in_place(self, out_dir: Path, files: dict[str, Written]) -> list[str]:
-        """Update the index in output/ after the pages: new files first, the
-        entry file (which names the others) last, then old files removed."""
+        """Update the index in output/ after the pages: new files first, each
+        entry file (which names the others) next, the manifest (which names the
+        shards) last, then old files removed."""
         target, made = self._plan(files)
-        changed = [path for path in target if self.state.files.get(path) != target[path]]
-        if changed and made is None:
-            made = self._index(self.pending)
-        ordered = sorted(changed, key=lambda path: path == FOLDER + ENTRY)
+        old = self.state.files()
+        changed = [path for path in target if old.get(path) != target[path]]
+        ordered = sorted(changed, key=lambda path: (path == FOLDER + MANIFEST, path.endswith("/" + ENTRY), path))
         update_files(out_dir, {path: made[path] for path in ordered}, [])
-        update_files(out_dir, {}, [path for path in self.state.files if path not in target])
+        update_files(out_dir, {}, [path for path in old if path not in target])
         written = self._changed(target)
         self.finish()
         return written
@@ -115,36 +147,77 @@ class SearchIndex:
         """The build succeeded: what it staged is now in output/."""
         if self.pending is None:
             return
-        self.state, self.pending = self.pending, None
+        self.state, self.pending, self.jobs = self.pending, None, {}
         if self.folder is not None:
             self._save()
             self.records = {}  # on disk now: read back only when Pagefind runs again
 
     # ── deciding, and running Pagefind ──
-    def _plan(self, files: dict[str, Written]) -> tuple[dict[str, tuple[str, int]], dict[str, bytes] | None]:
+    def _plan(self, files: dict[str, Written]) -> tuple[dict[str, tuple[str, int]], dict[str, bytes]]:
+        """The index files this build's pages call for, and the bytes of those made
+        anew (the shards whose records changed, and the manifest)."""
         pages = {}
         for path, written in files.items():
             if path.endswith(".html"):
                 taken = self.taken.get(path)
                 pages[path] = taken if taken is not None and taken.digest == written.digest else self.state.pages[path]
-        indexed = sorted((self._url(path), page.record) for path, page in pages.items() if page.record)
-        key = _digest(repr((indexer_version(), indexed)).encode("utf-8"))
-        self.pending = IndexState(key, pages, dict(self.state.files))
-        if key == self.state.key and self.state.files:
-            return self.state.files, None
-        made = self._index(self.pending)
-        self.pending.files = {path: (_digest(data), len(data)) for path, data in made.items()}
-        return self.pending.files, made
+        self.jobs = self._jobs(pages)
+        todo = [job for folder, job in self.jobs.items()
+                if folder not in self.state.shards or self.state.shards[folder].key != job.key]
+        shards = {folder: self.state.shards[folder] for folder in self.jobs if folder in self.state.shards}
+        made: dict[str, bytes] = {}
+        for job, (bundle, tags) in zip(todo, self._index_all(todo)):
+            made.update(bundle)
+            shards[job.shard.folder] = ShardState(job.key, {p: (_digest(d), len(d)) for p, d in bundle.items()}, tags)
+        shards = dict(sorted(shards.items()))
+        listing = manifest([job.shard for job in self.jobs.values()], [t for s in shards.values() for t in s.tags])
+        made[FOLDER + MANIFEST] = listing
+        self.pending = IndexState(pages, shards, (_digest(listing), len(listing)))
+        return self.pending.files(), made
 
-    def _index(self, state: IndexState) -> dict[str, bytes]:
-        pages = sorted((self._url(path), page.record) for path, page in state.pages.items() if page.record)
-        records = [(url, self._record(digest).decode("utf-8")) for url, digest in pages]
+    def _jobs(self, pages: dict[str, Page]) -> dict[str, Job]:
+        indexed = {path: page for path, page in pages.items() if page.record}
+        shard_of = assign({path: page.kind for path, page in indexed.items()}, self.shard_size)
+        members: dict[Shard, list[tuple[str, str]]] = {}
+        for path, page in indexed.items():
+            members.setdefault(shard_of[path], []).append((self._url(path), page.record))
+        if not members:  # an empty index still answers the search page
+            members[Shard("", ())] = []
+        jobs = {}
+        for shard, entries in sorted(members.items(), key=lambda pair: pair[0].folder):
+            entries = tuple(sorted(entries))
+            key = _digest(repr((indexer_version(), shard, entries)).encode("utf-8"))
+            jobs[shard.folder] = Job(shard, entries, key)
+        return jobs
+
+    def _index_all(self, jobs: list[Job]) -> list[tuple[dict[str, bytes], tuple[str, ...]]]:
+        """One Pagefind process per shard, as many at once as this process may use
+        cores: each is bounded by its shard's size, and they share the work."""
+        workers = min(len(jobs), len(os.sched_getaffinity(0)))
+        if workers <= 1:
+            return [self._index(job) for job in jobs]
+        with ThreadPoolExecutor(workers) as pool:
+            return list(pool.map(self._index, jobs))
+
+    def _index(self, job: Job) -> tuple[dict[str, bytes], tuple[str, ...]]:
+        records = [(url, self._record(digest).decode("utf-8")) for url, digest in job.entries]
         bundle = index_pages(records, {})
         try:
             stable = stable_bundle(bundle, [url for url, _ in records])
+            tags = tuple(filter_values(stable).get("tag", []))
         except (ValueError, KeyError, IndexError, TypeError) as exc:
             raise IndexerError(f"its files are not laid out as expected ({exc})") from exc
-        return {FOLDER + path: data for path, data in stable.items()}
+        folder = job.shard.folder
+        return {FOLDER + folder + path: data for path, data in stable.items()
+                if not folder or needed_by_a_shard(path)}, tags
+
+    def _made(self, folder: str) -> dict[str, bytes]:
+        return self._index(self.jobs[folder])[0]
+
+    def _owner(self, path: str) -> str:
+        """The folder of the shard an index file belongs to."""
+        first = path[len(FOLDER):].split("/", 1)[0] + "/"
+        return first if first in self.jobs else ""
 
     def _url(self, path: str) -> str:
         return self.base_path + (path[:-len("index.html")] if path.endswith("index.html") else path)
@@ -158,7 +231,7 @@ class SearchIndex:
         return record
 
     def _changed(self, target: dict[str, tuple[str, int]]) -> list[str]:
-        old = self.state.files
+        old = self.state.files()
         return sorted([*(p for p in target if old.get(p) != target[p]), *(p for p in old if p not in target)])
 
     # ── the cache folder ──
@@ -166,9 +239,13 @@ class SearchIndex:
         payload = self.folder.read(self.state_name)
         try:
             data = json.loads(payload) if payload else {}
-            return IndexState(data.get("key", ""), {p: Page(*v) for p, v in data.get("pages", {}).items()},
-                              {p: tuple(v) for p, v in data.get("files", {}).items()})
-        except (ValueError, TypeError):
+            if data.get("version") != STATE_VERSION:
+                return IndexState()
+            shards = {folder: ShardState(about["key"], {p: tuple(v) for p, v in about["files"].items()},
+                                         tuple(about["tags"])) for folder, about in data["shards"].items()}
+            return IndexState({p: Page(*v) for p, v in data["pages"].items()}, shards,
+                              tuple(data["manifest"]) if data["manifest"] else None)
+        except (ValueError, TypeError, KeyError, AttributeError):
             return IndexState()
 
     def _save(self) -> None:
@@ -179,6 +256,8 @@ class SearchIndex:
             self.folder.write(f"{RECORDS}/{digest}", self._record(digest))
         for digest in stored - wanted:
             (self.folder.folder / RECORDS / digest).unlink(missing_ok=True)
-        data = {"key": self.state.key, "pages": {p: [v.digest, v.record] for p, v in self.state.pages.items()},
-                "files": self.state.files}
+        shards = {folder: {"key": s.key, "files": s.files, "tags": list(s.tags)}
+                  for folder, s in self.state.shards.items()}
+        data = {"version": STATE_VERSION, "pages": {p: [v.digest, v.record, v.kind] for p, v in self.state.pages.items()},
+                "shards": shards, "manifest": self.state.manifest}
         self.folder.write(self.state_name, json.dumps(data, separators=(",", ":")).encode("utf-8"))

@@ -11,7 +11,11 @@ again.
 
 from __future__ import annotations
 
+import html
+import re
+
 MARK = b"data-pagefind-body"
+_KIND = re.compile(rb'data-pagefind-filter="kind:([^"]*)"')
 
 
 def record_of(page: bytes) -> bytes | None:
@@ -30,3 +34,10 @@ def record_of(page: bytes) -> bytes | None:
     html_start = page.find(b"<html")
     opening = page[html_start:page.find(b">", html_start) + 1] if html_start >= 0 else b"<html>"
     return opening + b"<body>" + page[start:end + len(b"</main>")] + b"</body></html>"
+
+
+def kind_of(record: bytes) -> str:
+    """The kind a record's page is filtered by (templates/_macros.html, search_facts);
+    "" when its template gives none."""
+    found = _KIND.search(record)
+    return html.unescape(found.group(1).decode("utf-8", "replace")).strip() if found else ""

@@ -13,18 +13,47 @@
   var status = document.getElementById("Search-status");
   var list = document.getElementById("Search-results");
   var SHOWN = 20;
-  var pagefind = null;
+  var shards = null;  // the promise of shards.json
+  var searchers = {};  // by kind ("" for everything): the promise of a Pagefind instance over its shards
   var latest = 0;
 
-  function load() {
-    if (!pagefind) {
-      pagefind = import(form.getAttribute("data-bundle")).then(function (module) {
-        // The index holds full site paths (with any sub-path like /pr-42/):
-        // Pagefind must not prefix its own folder's base to them.
-        return module.options({ baseUrl: "/", excerptLength: 30 }).then(function () { return module; });
+  // The index is split into shards (one Pagefind bundle each, listed with their
+  // kinds in shards.json): a search loads the shards that can hold what it looks
+  // for and merges them, so their results are ranked together.
+  function listing() {
+    if (!shards) {
+      var address = new URL(form.getAttribute("data-shards"), location.href);
+      shards = fetch(address).then(function (response) {
+        if (!response.ok) { throw new Error("no shards.json"); }
+        return response.json();
+      }).then(function (data) {
+        var folder = new URL(".", address);  // the paths are relative to pagefind/
+        data.shards.forEach(function (shard) { shard.url = new URL(shard.path, folder).pathname; });
+        return data;
       });
     }
-    return pagefind;
+    return shards;
+  }
+
+  function load(kindName) {
+    var key = kindName || "";
+    if (!searchers[key]) {
+      searchers[key] = listing().then(function (data) {
+        var chosen = data.shards.filter(function (shard) { return !key || shard.kinds.indexOf(key) >= 0; });
+        if (!chosen.length) { chosen = data.shards.slice(0, 1); }  // a kind with no page: nothing will match
+        return import(data.shards[0].url + "pagefind.js").then(function (module) {
+          // The index holds full site paths (with any sub-path like /pr-42/):
+          // Pagefind must not prefix its own folder's base to them. The root
+          // shard, listed first, comes first: Pagefind merges no bundle into
+          // one whose folder holds it.
+          var found = module.createInstance({ basePath: chosen[0].url, baseUrl: "/", excerptLength: 30 });
+          return Promise.all(chosen.slice(1).map(function (shard) {
+            return found.mergeIndex(shard.url, { baseUrl: "/", excerptLength: 30 });
+          })).then(function () { return found; });
+        });
+      });
+    }
+    return searchers[key];
   }
 
   // Pagefind's excerpt is text with <mark> around the words found. Only those
@@ -83,8 +112,8 @@
       return Promise.resolve();
     }
     status.textContent = "Searching…";
-    return load().then(function (module) {
-      return module.search(query || null, { filters: chosen });
+    return load(chosen.kind).then(function (searcher) {
+      return searcher.search(query || null, { filters: chosen });
     }).then(function (found) {
       return Promise.all(found.results.slice(0, SHOWN).map(function (r) { return r.data(); }))
         .then(function (pages) {
@@ -111,8 +140,8 @@
   }
 
   function fillTags(selected) {
-    return load().then(function (module) { return module.filters(); }).then(function (all) {
-      Object.keys(all.tag || {}).sort(function (a, b) { return a.localeCompare(b); }).forEach(function (name) {
+    return listing().then(function (data) {
+      data.tags.slice().sort(function (a, b) { return a.localeCompare(b); }).forEach(function (name) {
         var option = document.createElement("option");
         option.value = name;
         option.textContent = name;
