@@ -89,7 +89,7 @@ def filter_values(files: dict[str, bytes]) -> dict[str, list[str]]:
 
 
 def needed_by_a_shard(path: str) -> bool:
-    """What a shard bundle needs to be searched, alone or merged (the data, and
-    the script, worker and WebAssembly a first shard is loaded with); Pagefind's
-    ready-made UI files are left to the root bundle."""
-    return "/" in path or path == ENTRY or path.startswith(("pagefind.", "wasm.")) or path == "pagefind-worker.js"
+    """What a shard bundle needs to be searched (its data, the script and the
+    WebAssembly it is searched with; search.js runs it without a worker);
+    Pagefind's ready-made UI files are left to the root bundle."""
+    return "/" in path or path == ENTRY or path.startswith(("pagefind.", "wasm."))

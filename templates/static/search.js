@@ -14,12 +14,13 @@
   var list = document.getElementById("Search-results");
   var SHOWN = 20;
   var shards = null;  // the promise of shards.json
-  var searchers = {};  // by kind ("" for everything): the promise of a Pagefind instance over its shards
+  var instances = {};  // by shard folder: the promise of a Pagefind instance over that shard
   var latest = 0;
 
   // The index is split into shards (one Pagefind bundle each, listed with their
-  // kinds in shards.json): a search loads the shards that can hold what it looks
-  // for and merges them, so their results are ranked together.
+  // kinds in shards.json). A search asks the shards that can hold what it looks
+  // for, each loaded on first use, and ranks their results together by score,
+  // as Pagefind's mergeIndex does, less the shards that did not find the words.
   function listing() {
     if (!shards) {
       var address = new URL(form.getAttribute("data-shards"), location.href);
@@ -36,24 +37,71 @@
   }
 
   function load(kindName) {
-    var key = kindName || "";
-    if (!searchers[key]) {
-      searchers[key] = listing().then(function (data) {
-        var chosen = data.shards.filter(function (shard) { return !key || shard.kinds.indexOf(key) >= 0; });
-        if (!chosen.length) { chosen = data.shards.slice(0, 1); }  // a kind with no page: nothing will match
-        return import(data.shards[0].url + "pagefind.js").then(function (module) {
-          // The index holds full site paths (with any sub-path like /pr-42/):
-          // Pagefind must not prefix its own folder's base to them. The root
-          // shard, listed first, comes first: Pagefind merges no bundle into
-          // one whose folder holds it.
-          var found = module.createInstance({ basePath: chosen[0].url, baseUrl: "/", excerptLength: 30 });
-          return Promise.all(chosen.slice(1).map(function (shard) {
-            return found.mergeIndex(shard.url, { baseUrl: "/", excerptLength: 30 });
-          })).then(function () { return found; });
+    return listing().then(function (data) {
+      var chosen = data.shards.filter(function (shard) { return !kindName || shard.kinds.indexOf(kindName) >= 0; });
+      if (!chosen.length) { chosen = data.shards.slice(0, 1); }  // a kind with no page: nothing will match
+      return Promise.all(chosen.map(function (shard) {
+        // Each shard is searched with its own copy of Pagefind's script (its
+        // own module, so its own WebAssembly memory: instances of one module
+        // overwrite each other's), on the page, not in a worker; the results
+        // come back per shard, which mergeIndex would not tell (see below).
+        // The index holds full site paths (with any sub-path like /pr-42/):
+        // Pagefind must not prefix its own folder's base to them.
+        instances[shard.url] = instances[shard.url] || import(shard.url + "pagefind.js").then(function (module) {
+          return module.createInstance({ basePath: shard.url, baseUrl: "/", excerptLength: 30, noWorker: true });
         });
+        return instances[shard.url];
+      }));
+    });
+  }
+
+  // Letters and digits only, lower case, without accents: words compared as Pagefind would.
+  function fold(text) {
+    return text.normalize("NFD").replace(/\p{M}/gu, "").toLowerCase().replace(/[^\p{L}\p{N}]/gu, "");
+  }
+
+  function sharedStart(a, b) {
+    var n = 0;
+    while (n < a.length && n < b.length && a[n] === b[n]) { n++; }
+    return n;
+  }
+
+  // A shard in which no word starts like a searched word answers with the
+  // longest word it has that the searched word starts with ("a" for
+  // "alternating", "curve" for "curvature"): Pagefind's fallback, meant for a
+  // whole site, which would list junk from every shard without the word. All
+  // of a shard's results match the same way, so its first result tells: each
+  // searched word must have been found as a word that starts like it, but for
+  // the ending a stem leaves out (at most 4 letters, "running" → "run").
+  function answersEveryWord(found, words) {
+    if (!words.length || !found.results.length) { return Promise.resolve(true); }
+    return found.results[0].data().then(function (page) {
+      var text = page.content.split(/\s+/);
+      var matched = [];
+      page.locations.forEach(function (at) {
+        var word = text[at] || "";
+        matched.push(fold(word));
+        word.split(/[^\p{L}\p{N}]+/u).forEach(function (part) { matched.push(fold(part)); });
       });
-    }
-    return searchers[key];
+      return words.every(function (word) {
+        var needed = Math.max(Math.min(word.length, 3), word.length - 4);
+        return matched.some(function (candidate) { return sharedStart(candidate, word) >= needed; });
+      });
+    });
+  }
+
+  function search(query, chosen) {
+    var words = query.split(/\s+/).map(fold).filter(Boolean);
+    return load(chosen.kind).then(function (searchers) {
+      return Promise.all(searchers.map(function (searcher) {
+        return searcher.search(query || null, { filters: chosen }).then(function (found) {
+          return answersEveryWord(found, words).then(function (fits) { return fits ? found.results : []; });
+        });
+      }));
+    }).then(function (lists) {
+      // Shards in manifest order, so that equal scores keep one order (sort is stable).
+      return [].concat.apply([], lists).sort(function (a, b) { return b.score - a.score; });
+    });
   }
 
   // Pagefind's excerpt is text with <mark> around the words found. Only those
@@ -112,14 +160,12 @@
       return Promise.resolve();
     }
     status.textContent = "Searching…";
-    return load(chosen.kind).then(function (searcher) {
-      return searcher.search(query || null, { filters: chosen });
-    }).then(function (found) {
-      return Promise.all(found.results.slice(0, SHOWN).map(function (r) { return r.data(); }))
+    return search(query, chosen).then(function (results) {
+      return Promise.all(results.slice(0, SHOWN).map(function (r) { return r.data(); }))
         .then(function (pages) {
           if (ticket !== latest) { return; }  // a newer search is under way
           list.replaceChildren.apply(list, pages.map(item));
-          var count = found.results.length;
+          var count = results.length;
           var words = query ? " for “" + query + "”" : "";
           status.textContent = count === 0 ? "Nothing found" + words + "."
             : (count === 1 ? "1 page found" : count + " pages found") + words
