@@ -13,12 +13,14 @@ from __future__ import annotations
 
 import hashlib
 import threading
+import time
 
 import pytest
 
 from conftest import MINIMAL_SITE_YAML
 from generator import pipeline
 from generator.content.limits import ABBREVIATION_BUDGET
+from generator.render.time_budget import OutOfTime, Watchdog
 
 POST = "content/posts/2024-01-01-slow.md"
 QUICK = 60
@@ -104,3 +106,26 @@ def test_inputs_slow_inside_one_c_call_are_refused_by_check(make_site, body, lin
     result = site.cli("check", "--format", "github", timeout=QUICK)
     assert result.returncode == 1, result.output
     assert f"file={POST},line={line}," in result.stdout and words in result.stdout, result.stdout
+
+
+def _spin(seconds: float) -> None:
+    """Busy Python bytecode (an interruption lands between two), for at most `seconds`."""
+    until = time.monotonic() + seconds
+    while time.monotonic() < until:
+        pass
+
+
+def test_the_watchdog_keeps_a_short_budget_after_many_quick_texts_under_a_long_one():
+    # The watchdog is woken only when a deadline comes before the time it looks next:
+    # after texts under a 30 s budget it sleeps long, and must still stop this one at 0.2 s.
+    watchdog = Watchdog()
+    for _ in range(200):
+        with watchdog.limit(30):
+            pass
+    started = time.monotonic()
+    with pytest.raises(OutOfTime):
+        with watchdog.limit(0.2):
+            _spin(20)  # not stopped: no OutOfTime, the test fails
+    assert time.monotonic() - started < 15
+    with watchdog.limit(0.5):  # a finished interruption leaves nothing pending for the next text
+        _spin(0.05)

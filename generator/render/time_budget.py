@@ -22,6 +22,7 @@ make those slow are bounded by `check` instead (content/limits.py).
 from __future__ import annotations
 
 import ctypes
+import math
 import os
 import threading
 import time
@@ -51,6 +52,7 @@ class Watchdog:
         self._pid = os.getpid()
         self._changed = threading.Condition()
         self._deadlines: dict[int, float] = {}
+        self._wakes_at = math.inf  # when the watchdog looks next, unless woken before
         threading.Thread(target=self._watch, name="mlcsite-time-budget", daemon=True).start()
 
     @contextmanager
@@ -58,9 +60,13 @@ class Watchdog:
         """Run the body with `seconds` to spend; past them it gets OutOfTime."""
         me = threading.get_ident()
         self._start_if_needed()
+        deadline = time.monotonic() + seconds
         with self._changed:
-            self._deadlines[me] = time.monotonic() + seconds
-            self._changed.notify()
+            self._deadlines[me] = deadline
+            # Waking the watchdog for every text cost a thread switch each (a tenth of
+            # a build's time): it is woken only when it would otherwise look too late.
+            if deadline < self._wakes_at:
+                self._changed.notify()
         try:
             yield
         finally:
@@ -87,4 +93,6 @@ class Watchdog:
                     if deadline <= now:
                         _set_async_exc(thread, OutOfTime)
                         self._deadlines[thread] = now + RETRY
-                self._changed.wait(min(self._deadlines.values(), default=now + 3600) - now)
+                # _leave does not wake it: it may wake for a deadline already gone, find none due, and sleep on.
+                self._wakes_at = min(self._deadlines.values(), default=math.inf)
+                self._changed.wait(None if self._wakes_at == math.inf else self._wakes_at - now)
