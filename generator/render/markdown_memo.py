@@ -25,10 +25,10 @@ from pathlib import Path
 from typing import Any, Mapping
 from urllib.parse import urlsplit
 
-from . import fast_inline, html_text, latex_math, markup
+from . import code_blocks, fast_inline, html_text, latex_math, markup
 
 # What the HTML depends on besides the text: our dialect's code and these libraries.
-RENDERER_MODULES = (markup, latex_math, fast_inline, html_text)
+RENDERER_MODULES = (markup, latex_math, fast_inline, code_blocks, html_text)
 RENDERER_LIBRARIES = ("markdown", "pygments", "nh3", "latex2mathml")
 
 

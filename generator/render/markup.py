@@ -30,6 +30,7 @@ from markdown.treeprocessors import Treeprocessor
 from pygments.formatters import HtmlFormatter
 from pygments.token import STANDARD_TYPES
 
+from .code_blocks import HighlightMemo, use_highlight_memo
 from .fast_inline import use_triggered_inline
 from .html_text import first_paragraph_text  # noqa: F401 - summaries were made here
 from .latex_math import MathExtension
@@ -192,10 +193,12 @@ def heading_slug(text: str, separator: str) -> str:
 class ReusedHtmlFormatter:
     """codehilite asks for a new Pygments formatter per code block, and building one
     (its stylesheet tables) costs about as much as highlighting a short block.
-    Formatting keeps no state, so one per set of options serves every block."""
+    Formatting keeps no state, so one per set of options serves every block.
+    It also carries the Markdown instance's memo of highlighted blocks (code_blocks.py)."""
 
     def __init__(self) -> None:
         self._made: dict[str, HtmlFormatter] = {}
+        self.highlighted = HighlightMemo()
 
     def __call__(self, lang_str: str = "", **options) -> HtmlFormatter:
         # lang_str: what codehilite passes to custom formatters; the HTML formatter ignores it.
@@ -220,6 +223,7 @@ def make_markdown() -> markdown.Markdown:
         output_format="html",
     )
     use_triggered_inline(md)
+    use_highlight_memo(md)
     return md
 
 
