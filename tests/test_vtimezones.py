@@ -172,3 +172,18 @@ def test_recurring_ical_events_places_wall_times_where_zoneinfo_does(calendars, 
     misplaced = [(w, found[n].astimezone(UTC)) for n, w in enumerate(walls)
                  if found[n].astimezone(UTC) not in instants_naming(w, tz)]
     assert not misplaced, f"{tzid}: these wall times land elsewhere: {misplaced[:5]}"
+
+
+@pytest.mark.parametrize("tzid", ZONES.values())
+def test_year_by_year_scans_find_what_one_scan_of_the_years_finds(tzid):
+    """vtimezone() takes each year's changes from a per-year memo: the same
+    onsets, to the second, as one scan from the first 1 January to the last."""
+    from generator.render import vtimezone as vtz
+    tz = ZoneInfo(tzid)
+    for first, last in ((2019, 2021), (FIRST_YEAR, LAST_YEAR), (1995, 1995)):
+        whole = vtz.onsets(tz, vtz.year_start(tz, first), vtz.year_start(tz, last + 1))
+        assert [o for year in range(first, last + 1) for o in vtz.onsets_of_year(tzid, year)] == whole
+        start = vtz.year_start(tz, first)
+        earlier = vtz.onsets(tz, start - vtz.LOOKBACK, start)
+        plain = vtz.Onset(start, vtz.clock_at(tz, start), vtz.clock_at(tz, start))
+        assert vtz.onset_in_force(tzid, first) == (earlier[-1] if earlier else plain)

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 import icalendar
@@ -47,21 +48,37 @@ class Onset:
 
 def vtimezone(tzid: str, first_year: int, last_year: int) -> icalendar.Timezone:
     """The zone from 1 January of the first year to 1 January after the last."""
-    tz = ZoneInfo(tzid)
-    start = dt.datetime(first_year, 1, 1, tzinfo=tz).astimezone(UTC)
-    end = dt.datetime(last_year + 1, 1, 1, tzinfo=tz).astimezone(UTC)
     component = icalendar.Timezone()
     component.add("TZID", tzid)
     component.add("COMMENT", f"This timezone only works from {first_year}-01-01 to {last_year + 1}-01-01.")
-    for onset in [_onset_in_force(tz, start), *onsets(tz, start, end)]:
+    changes = (onset for year in range(first_year, last_year + 1) for onset in onsets_of_year(tzid, year))
+    for onset in [onset_in_force(tzid, first_year), *changes]:
         component.add_component(_observance(onset))
     return component
 
 
-def _onset_in_force(tz: ZoneInfo, start: dt.datetime) -> Onset:
-    """The last change before `start`, so that readers which derive a standard
-    offset from an observance's TZOFFSETFROM (dateutil) see the true one; a zone
-    that has not changed for LOOKBACK starts with a plain observance then."""
+def year_start(tz: ZoneInfo, year: int) -> dt.datetime:
+    return dt.datetime(year, 1, 1, tzinfo=tz).astimezone(UTC)
+
+
+# Scanning a year takes ~1,500 clock readings, and a site's calendars (one per
+# event, series and site) cover the same few years again and again: each
+# (zone, year) is scanned once per process. The scans of consecutive years
+# meet at 1 January and together find what one scan of them all finds.
+@lru_cache(maxsize=4096)
+def onsets_of_year(tzid: str, year: int) -> tuple[Onset, ...]:
+    """The changes in (1 January of `year`, 1 January after], local time."""
+    tz = ZoneInfo(tzid)
+    return tuple(onsets(tz, year_start(tz, year), year_start(tz, year + 1)))
+
+
+@lru_cache(maxsize=4096)
+def onset_in_force(tzid: str, year: int) -> Onset:
+    """The last change before 1 January of `year`, so that readers which derive a
+    standard offset from an observance's TZOFFSETFROM (dateutil) see the true one;
+    a zone that has not changed for LOOKBACK starts with a plain observance then."""
+    tz = ZoneInfo(tzid)
+    start = year_start(tz, year)
     earlier = onsets(tz, start - LOOKBACK, start)
     if earlier:
         return earlier[-1]
