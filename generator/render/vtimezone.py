@@ -24,7 +24,8 @@ UTC = dt.timezone.utc
 # No zone changes its clock twice within this step in the years calendars cover
 # (the closest pair, Morocco's Ramadan pause, is weeks apart).
 SCAN_STEP = dt.timedelta(hours=6)
-LOOKBACK = dt.timedelta(days=3 * 366)
+LOOKBACK_YEARS = 3
+LOOKBACK = dt.timedelta(days=LOOKBACK_YEARS * 366)  # a little more than the years: the memo's scans cover them
 
 
 @dataclass(frozen=True)
@@ -79,42 +80,49 @@ def onset_in_force(tzid: str, year: int) -> Onset:
     a zone that has not changed for LOOKBACK starts with a plain observance then."""
     tz = ZoneInfo(tzid)
     start = year_start(tz, year)
-    earlier = onsets(tz, start - LOOKBACK, start)
+    back = year - LOOKBACK_YEARS  # LOOKBACK is these whole years and a few days before them
+    earlier = [*onsets(tz, start - LOOKBACK, year_start(tz, back)),
+               *(onset for y in range(back, year) for onset in onsets_of_year(tzid, y))]
     if earlier:
         return earlier[-1]
     clock = clock_at(tz, start)
     return Onset(start, clock, clock)
 
 
-def clock_at(tz: ZoneInfo, instant: dt.datetime) -> Clock:
+def _reading(tz: ZoneInfo, instant: dt.datetime) -> tuple[dt.timedelta, str, dt.timedelta]:
+    """A Clock's fields: scans compare these and make Clocks only for the changes."""
     local = instant.astimezone(tz)
-    return Clock(local.utcoffset(), local.tzname(), local.dst())
+    return local.utcoffset(), local.tzname(), local.dst()
+
+
+def clock_at(tz: ZoneInfo, instant: dt.datetime) -> Clock:
+    return Clock(*_reading(tz, instant))
 
 
 def onsets(tz: ZoneInfo, start: dt.datetime, end: dt.datetime) -> list[Onset]:
     """Every change of offset, name or daylight flag in (start, end], to the second."""
     found = []
-    low, clock = start, clock_at(tz, start)
+    low, reading = start, _reading(tz, start)
     while low < end:
         high = min(low + SCAN_STEP, end)
-        later = clock_at(tz, high)
-        if later != clock:
+        later = _reading(tz, high)
+        if later != reading:
             at = _first_instant_reading(tz, later, low, high)
-            found.append(Onset(at, clock, later))
-            clock = later
+            found.append(Onset(at, Clock(*reading), Clock(*later)))
+            reading = later
         low = high
     return found
 
 
-def _first_instant_reading(tz: ZoneInfo, clock: Clock, low: dt.datetime, high: dt.datetime) -> dt.datetime:
-    """Bisect (low, high], where the clock changes once, to the first second it reads `clock`."""
+def _first_instant_reading(tz: ZoneInfo, reading: tuple, low: dt.datetime, high: dt.datetime) -> dt.datetime:
+    """Bisect (low, high], where the clock changes once, to the first second it reads `reading`."""
     second = dt.timedelta(seconds=1)
     while high - low > second:
         middle = low + (high - low) // 2
         middle -= dt.timedelta(microseconds=middle.microsecond)
         if middle <= low:
             break
-        if clock_at(tz, middle) == clock:
+        if _reading(tz, middle) == reading:
             high = middle
         else:
             low = middle
