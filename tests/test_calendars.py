@@ -399,3 +399,18 @@ def test_an_open_ended_rule_covers_the_horizon_and_depends_on_the_clock(make_sit
     (vtimezone,) = calendar.walk("VTIMEZONE")
     assert str(vtimezone["COMMENT"]) == "This timezone only works from 2026-01-01 to 2029-01-01."
     assert "UNTIL" not in calendar.walk("VEVENT")[0]["RRULE"]  # subscribers' apps repeat it for ever
+
+
+def test_a_calendar_made_of_serialized_components_is_what_icalendar_writes(built):
+    """calendars.with_components splices each VEVENT's and VTIMEZONE's bytes (made
+    once per build) into a calendar: the same bytes as icalendar writing the whole."""
+    from generator.render.calendars import with_components
+    paths = sorted(built[0].rglob("*.ics"))
+    assert len(paths) > 3
+    for path in paths:
+        parsed = icalendar.Calendar.from_ical(path.read_bytes())
+        whole = parsed.to_ical()
+        assert whole == path.read_bytes(), path  # what we publish is icalendar's writing of it
+        parts = [component.to_ical() for component in parsed.subcomponents]
+        parsed.subcomponents = []
+        assert with_components(parsed, parts) == whole, path

@@ -111,11 +111,19 @@ def calendar_bytes(ctx: RenderContext, name: str, description: str, events: Iter
     zones = _zone_years(ordered, ctx)
     if not ordered:  # RFC 5545 §3.6: a calendar holds at least one component
         zones = {site.settings.timezone: (int(EPOCH), int(EPOCH))}
-    for tzid, (first, last) in sorted(zones.items()):
-        calendar.add_component(_vtimezone(ctx, tzid, first, last))
-    for event in ordered:
-        calendar.add_component(_vevent(ctx, event))
-    return calendar.to_ical()
+    components = [_vtimezone(ctx, tzid, first, last) for tzid, (first, last) in sorted(zones.items())]
+    return with_components(calendar, [*components, *(_vevent(ctx, event) for event in ordered)])
+
+
+def with_components(calendar: icalendar.Calendar, components: list[bytes]) -> bytes:
+    """What calendar.to_ical() gives once the components are added to it: icalendar
+    writes a component's lines after its parent's properties, each line on its
+    own. So a VEVENT is serialized once per build, not once per calendar showing it."""
+    end = b"END:VCALENDAR\r\n"
+    head = calendar.to_ical()
+    if not head.endswith(end):
+        raise ValueError("icalendar no longer ends a calendar as expected")
+    return head[:-len(end)] + b"".join(components) + end
 
 
 def _first_start_utc(event: Event, site: Site) -> dt.datetime:
@@ -139,19 +147,19 @@ def _zone_years(events: list[Event], ctx: RenderContext) -> dict[str, tuple[int,
     return years
 
 
-def _vtimezone(ctx: RenderContext, tzid: str, first_year: int, last_year: int) -> icalendar.Timezone:
+def _vtimezone(ctx: RenderContext, tzid: str, first_year: int, last_year: int) -> bytes:
     cache = ctx.cache.setdefault("vtimezones", {})
     key = (tzid, first_year, last_year)
     if key not in cache:
-        cache[key] = vtimezone(tzid, first_year, last_year)
+        cache[key] = vtimezone(tzid, first_year, last_year).to_ical()
     return cache[key]
 
 
-def _vevent(ctx: RenderContext, event: Event) -> icalendar.Event:
-    """The same VEVENT in every calendar that lists the event (built once per build)."""
+def _vevent(ctx: RenderContext, event: Event) -> bytes:
+    """The same VEVENT in every calendar that lists the event (made once per build)."""
     cache = ctx.cache.setdefault("vevents", {})
     if event.slug not in cache:
-        cache[event.slug] = _make_vevent(ctx.site, event, ctx.markdown)
+        cache[event.slug] = _make_vevent(ctx.site, event, ctx.markdown).to_ical()
     return cache[event.slug]
 
 
