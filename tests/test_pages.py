@@ -428,3 +428,17 @@ def test_a_member_photo_is_served_from_its_content_path(tricky_build):
     assert doc.xpath('//meta[@property="og:image"]/@content') == ["https://example.org/images/ada.png"]
     listed = page(tricky_build, "/members/").xpath('//img[@class="avatar"]/@src')
     assert listed == ["/images/ada.png"]
+
+
+def test_every_posts_page_links_every_page_under_the_base_path_the_current_one_marked(make_site):
+    # The links are made once per build (environment.page_links) and reused by each page.
+    posts = {f"content/posts/2024-01-{day:02d}-p{day}.md": f"---\ntitle: P{day}\n---\nText.\n" for day in range(1, 26)}
+    site = make_site({"site.yaml": "title: T\nbase_url: https://example.org/pr-42/\ntimezone: UTC\n", **posts})
+    assert site.cli("build", "--no-cache").returncode == 0
+    urls = ["/pr-42/posts/", "/pr-42/posts/page/2/", "/pr-42/posts/page/3/"]
+    for number, folder in enumerate(["posts", "posts/page/2", "posts/page/3"], start=1):
+        html = (site.output / folder / "index.html").read_text("utf-8")
+        marks = ['' if n != number else ' aria-current="page"' for n in range(1, 4)]
+        lines = [f'    <li><a href="{url}"{mark}>{n}</a></li>\n' for n, (url, mark) in enumerate(zip(urls, marks), start=1)]
+        assert "".join(lines) in html, folder
+        assert html.count('aria-current="page">') == 1, folder
