@@ -47,6 +47,9 @@ def make_environment(ctx: "RenderContext") -> jinja2.Environment:
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=True,
+        # One environment per build (RenderContext): a template edited meanwhile is
+        # the next build's. Reloading checked every template's mtime on every page.
+        auto_reload=False,
     )
     env.filters.update(_filters(ctx))
     env.globals.update(_globals(ctx))
