@@ -92,3 +92,12 @@ def test_one_formatter_serves_every_block_with_the_same_options():
     other = make(lang_str="language-python", cssclass="codehilite", wrapcode=True, hl_lines=[2])
     assert other is not first and other.hl_lines == {2}
     assert isinstance(first, HtmlFormatter)
+
+
+def test_a_pattern_registered_after_a_conversion_runs_in_the_next():
+    # The triggered passes keep their pattern lists between texts: a change of the registry remakes them.
+    from markdown.inlinepatterns import SimpleTagInlineProcessor
+    md = make_markdown()
+    assert convert(md, "a ++b++ c")[0] == "<p>a ++b++ c</p>"
+    md.inlinePatterns.register(SimpleTagInlineProcessor(r"()\+\+(.+?)\+\+", "ins"), "ins", 1)
+    assert convert(md, "a ++b++ c")[0] == "<p>a <ins>b</ins> c</p>"
