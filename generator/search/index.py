@@ -87,7 +87,8 @@ class SearchIndex:
         # One state per output folder, like the build cache's manifest.
         self.state_name = f"search-{_digest(str(Path(out_dir or '.').resolve()).encode('utf-8'))[:16]}.json"
         self.state = self._load() if folder else IndexState()
-        self.records: dict[str, bytes] = {}  # by digest: records this session has seen
+        self.records: dict[str, bytes] = {}  # by digest: records this session has seen and not stored
+        self.stored: set[str] | None = None  # digests of the records in the cache folder, once listed
         self.taken: dict[str, Page] = {}
         self.pending: IndexState | None = None
         self.jobs: dict[str, Job] = {}  # every shard of the pending state, by folder
@@ -115,8 +116,24 @@ class SearchIndex:
             self.taken[path] = Page(_digest(data), None)
             return
         record_digest = _digest(record)
-        self.records[record_digest] = record
+        self._keep(record_digest, record)
         self.taken[path] = Page(_digest(data), record_digest, kind_of(record))
+
+    def _keep(self, digest: str, record: bytes) -> None:
+        """A record, on disk when there is a cache folder: 10,000 posts' records
+        (about 110 MB) are not held by the build process while it renders."""
+        if self.folder is None:
+            self.records[digest] = record
+            return
+        if self.stored is None:
+            self.stored = {p.name for p in (self.folder.folder / RECORDS).glob("*")}
+        if digest in self.stored:
+            return
+        self.folder.write(f"{RECORDS}/{digest}", record)
+        if (self.folder.folder / RECORDS / digest).is_file():
+            self.stored.add(digest)
+        else:  # the cache folder could not take it: this build keeps it
+            self.records[digest] = record
 
     # ── putting the index files next to the pages ──
     def stage(self, staging: Staging, files: dict[str, Written]) -> list[str]:
@@ -256,6 +273,7 @@ class SearchIndex:
             self.folder.write(f"{RECORDS}/{digest}", self._record(digest))
         for digest in stored - wanted:
             (self.folder.folder / RECORDS / digest).unlink(missing_ok=True)
+        self.stored = None  # listed again by the next build that takes a record
         shards = {folder: {"key": s.key, "files": s.files, "tags": list(s.tags)}
                   for folder, s in self.state.shards.items()}
         data = {"version": STATE_VERSION, "pages": {p: [v.digest, v.record, v.kind] for p, v in self.state.pages.items()},
