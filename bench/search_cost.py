@@ -62,7 +62,8 @@ def _watch_pagefind(peaks: list[int]) -> None:
     class Watched(real_popen):
         def __init__(self, *args, **kwargs):
             super().__init__(*args, **kwargs)
-            self.stdin = Closing(self.stdin, self.pid)
+            if "--service" in args[0]:  # Pagefind (service.py), not git or anything else run meanwhile
+                self.stdin = Closing(self.stdin, self.pid)
     service.subprocess.Popen = Watched
 
 

@@ -143,3 +143,30 @@ def test_the_assignment_moves_pages_only_when_a_kind_doubles():
             number = int(shard.folder[5:-1])
             assert grown[path].folder in (f"post-{number}/", f"post-{number + 4}/")  # split in two, never mixed
     assert assign({"a/index.html": "Index", "b/index.html": "Index"}, 1)["a/index.html"].folder.startswith("index-")
+
+
+def test_watch_writes_only_the_edited_pages_shard(tmp_path):
+    root = sharded_site(tmp_path / "site")
+    out = tmp_path / "out"
+    cache = RenderCache()  # watch's: output/ updated in place
+    build(root, out, cache)
+    shard = shard_of_each_page(out)["/posts/lagos-chapter-launch/"]
+    post = root / LAGOS
+    post.write_text(post.read_text("utf-8") + "\nA zanzibarian afterword.\n", "utf-8")
+    rebuilt = build(root, out, cache)
+    index_files = [path for path in rebuilt.written if path.startswith("pagefind/")]
+    assert index_files and all(path.startswith("pagefind/" + shard) for path in index_files), index_files
+    assert index_files[-1] != f"pagefind/{shard}pagefind-entry.json" or len(index_files) == 1
+    fresh = tmp_path / "fresh"
+    build(root, fresh)
+    assert tree(out / "pagefind") == tree(fresh / "pagefind")  # old files of the shard removed, new ones there
+
+
+def test_a_shard_size_that_is_not_a_count_is_refused_with_its_line(make_site):
+    site = make_site({})
+    settings = site.root / "site.yaml"
+    settings.write_text(settings.read_text("utf-8") + "search:\n  shard_size: 0\n", "utf-8")
+    result = site.cli("check")
+    assert result.returncode == 1
+    assert "site.yaml" in result.stdout and "search.shard_size should be between 1 and 1000000, not 0" in result.stdout
+    assert "|   shard_size: 0" in result.stdout  # the line, quoted

@@ -35,6 +35,7 @@ from .shards import DEFAULT_SIZE, MANIFEST, Shard, assign, manifest
 from .reserved import FOLDER  # reserved: no content, alias or asset may be published under it
 RECORDS = "search"  # the cache folder's subfolder of records
 STATE_VERSION = 2  # of the state file's layout: another is read as empty
+BUNDLE_LAYOUT = 1  # of a shard's files (bundle.needed_by_a_shard): another makes every shard again
 
 
 def _digest(data: bytes) -> str:
@@ -139,11 +140,13 @@ class SearchIndex:
     def stage(self, staging: Staging, files: dict[str, Written]) -> list[str]:
         """Write the index into a staged output folder; the paths that changed."""
         target, made = self._plan(files)
-        for path, (_, size) in target.items():
-            if path not in made and not staging.keep(path, size):
-                made.update(self._made(self._owner(path)))  # a file to keep is gone from output/: make its shard again
-            if path in made:
-                staging.write(path, made[path])
+        old = self.state.files()
+        for path, about in target.items():
+            if old.get(path) == about and staging.keep(path, about[1]):
+                continue  # also a re-indexed shard's files that came out the same (its other pages')
+            if path not in made:  # a file to keep is gone from output/: make its shard again
+                made.update(self._made(self._owner(path)))
+            staging.write(path, made[path])
         return self._changed(target)
 
     def write_in_place(self, out_dir: Path, files: dict[str, Written]) -> list[str]:
@@ -203,7 +206,7 @@ class SearchIndex:
         jobs = {}
         for shard, entries in sorted(members.items(), key=lambda pair: pair[0].folder):
             entries = tuple(sorted(entries))
-            key = _digest(repr((indexer_version(), shard, entries)).encode("utf-8"))
+            key = _digest(repr((indexer_version(), BUNDLE_LAYOUT, shard, entries)).encode("utf-8"))
             jobs[shard.folder] = Job(shard, entries, key)
         return jobs
 
