@@ -89,7 +89,7 @@ class SearchIndex:
         self.state_name = f"search-{_digest(str(Path(out_dir or '.').resolve()).encode('utf-8'))[:16]}.json"
         self.state = self._load() if folder else IndexState()
         self.records: dict[str, bytes] = {}  # by digest: records this session has seen and not stored
-        self.stored: set[str] | None = None  # digests of the records in the cache folder, once listed
+        self.stored: set[str] = set()  # digests of the records this session wrote into the cache folder
         self.taken: dict[str, Page] = {}
         self.pending: IndexState | None = None
         self.jobs: dict[str, Job] = {}  # every shard of the pending state, by folder
@@ -126,9 +126,7 @@ class SearchIndex:
         if self.folder is None:
             self.records[digest] = record
             return
-        if self.stored is None:
-            self.stored = {p.name for p in (self.folder.folder / RECORDS).glob("*")}
-        if digest in self.stored:
+        if digest in self.stored:  # written by this session: a file found there may be corrupt
             return
         self.folder.write(f"{RECORDS}/{digest}", record)
         if (self.folder.folder / RECORDS / digest).is_file():
@@ -276,7 +274,7 @@ class SearchIndex:
             self.folder.write(f"{RECORDS}/{digest}", self._record(digest))
         for digest in stored - wanted:
             (self.folder.folder / RECORDS / digest).unlink(missing_ok=True)
-        self.stored = None  # listed again by the next build that takes a record
+        self.stored &= wanted
         shards = {folder: {"key": s.key, "files": s.files, "tags": list(s.tags)}
                   for folder, s in self.state.shards.items()}
         data = {"version": STATE_VERSION, "pages": {p: [v.digest, v.record, v.kind] for p, v in self.state.pages.items()},
