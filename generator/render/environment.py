@@ -244,7 +244,8 @@ def page_links(ctx: "RenderContext", page_urls: list[str], current: int) -> Mark
                                   for number, url in enumerate(page_urls, start=1)]
     marked = Markup('    <li><a href="{}" aria-current="page">{}</a></li>\n').format(
         urls.site_path(ctx.site.settings.base_path, page_urls[current - 1]), current)
-    return Markup("").join([*lines[:current - 1], marked, *lines[current:]])
+    # str.join: Markup.join would escape (copy) each of the N lines again, on each page.
+    return Markup("".join([*lines[:current - 1], marked, *lines[current:]]))
 
 
 def nav_items(ctx: "RenderContext", page_url: str) -> list[dict]:
