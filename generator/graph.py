@@ -156,7 +156,7 @@ class _Resolver:
         if ref.slug is None:
             return ref
         member = self.find(Ref("members", ref.slug, ref.where))
-        return dataclasses.replace(ref, member=member) if member else ref
+        return _replaced(ref, member=member) if member else ref
 
     def resolve_item(self, item: Item) -> Item:
         changes = {name: tuple(self.person(p) for p in getattr(item, name)) for name in PEOPLE_FIELDS[item.kind]}
@@ -164,7 +164,19 @@ class _Resolver:
             ref = getattr(item, name, None)
             if isinstance(ref, Ref):
                 self.find(ref)
-        return dataclasses.replace(item, **changes)
+        return _replaced(item, **changes)
+
+
+def _replaced(model, **changes):
+    """dataclasses.replace for our models (frozen, every field in __init__, no
+    __post_init__): the same object, made without running __init__ again, which
+    was most of resolving 35,000 references on a 10,000-post site."""
+    if hasattr(model, "__post_init__"):
+        return dataclasses.replace(model, **changes)
+    made = object.__new__(type(model))
+    made.__dict__.update(model.__dict__)
+    made.__dict__.update(changes)
+    return made
 
 
 def _check_numbers(site: Site, diagnostics: Diagnostics) -> None:

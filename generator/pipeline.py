@@ -11,7 +11,9 @@ error was found.
 from __future__ import annotations
 
 import datetime as dt
+import gc
 import os
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from functools import partial
 from pathlib import Path
@@ -89,6 +91,26 @@ def build_clock(options: Options) -> dt.datetime:
 def plan_site(options: Options, history: HistoryMemo | None = None, parsed: ParsedSources | None = None) -> Plan:
     """load → validate → graph → plan. Writes nothing. `history`: the last git
     log read, and `parsed`: the sources loaded before, both kept by a cache."""
+    with collector_paused():
+        return _plan_site(options, history, parsed)
+
+
+@contextmanager
+def collector_paused():
+    """Loading and planning make a million objects that live for the whole build;
+    the cycle collector scanned them again and again as they arrived (a third of
+    loading a 10,000-post site from the cache). Reference counting still frees
+    everything acyclic meanwhile; the collector resumes after."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+def _plan_site(options: Options, history: HistoryMemo | None, parsed: ParsedSources | None) -> Plan:
     diagnostics = Diagnostics()
     root = options.root
     settings = load_settings(root, diagnostics, options.base_url)
@@ -214,7 +236,8 @@ def build(options: Options, cache: RenderCache | None = None) -> BuildResult:
     ctx = _render_context(plan, options)
     if cache is not None:
         fingerprints = cache.begin(ctx, plan.source_bytes)
-        keys = {o.path: fingerprints.of(o) for o in plan.outputs}
+        with collector_paused():
+            keys = {o.path: fingerprints.of(o) for o in plan.outputs}
     else:
         keys = dict.fromkeys((o.path for o in plan.outputs), "")
     render = _renderer(plan, options, ctx)
