@@ -61,7 +61,9 @@ class Checkout:
         command = [sys.executable, "-c", DRIVER, "search" if self.search else "no-search",
                    "-C", str(self.root), "build", "--now", NOW]
         started = time.perf_counter()
-        process = subprocess.Popen(command, env=self.env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        # cwd: the site, never a checkout (python -c puts the working folder first on sys.path)
+        process = subprocess.Popen(command, cwd=self.root, env=self.env, stdout=subprocess.DEVNULL,
+                                   stderr=subprocess.PIPE)
         _, status, usage = os.wait4(process.pid, 0)
         seconds = time.perf_counter() - started
         if os.waitstatus_to_exitcode(status) != 0:
