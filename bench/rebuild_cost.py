@@ -36,7 +36,7 @@ import sys
 from generator import cli, pipeline
 if sys.argv[1] == "no-search":
     class NoSearch:
-        def begin(self, base_path): pass
+        def begin(self, *settings): pass
         def known(self, written): return written
         def take(self, path, data): pass
         def stage(self, staging, files): return []
