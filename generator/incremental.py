@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -125,6 +126,7 @@ class RenderCache:
         self.markdown.seconds, ctx.markdown = ctx.markdown.seconds, self.markdown  # the site's budget, our entries
         if self.markdown.store is not None:
             self.markdown.store.reading = bool(self.written)
+            self.markdown.store.started_ns = time.time_ns()
         self.rendered = []
         return Fingerprints(ctx, parsed)
 
@@ -144,6 +146,8 @@ class RenderCache:
             if others is not None:
                 record["others"] = others
             self.folder.save_manifest(out_dir, written, record)
+        if self.markdown.store is not None:
+            self.markdown.store.prune()
 
 
 def _paths(value) -> list[str] | None:

@@ -6,16 +6,25 @@ was most of the rebuild. Entries are stored by the memo's own key (a hash of the
 renderer's version, the base URL and the text, render/markdown_memo.py), so an
 entry is valid wherever that key comes up; each is checked like every cache file
 and read as plain strings only (RenderedMarkdown.from_plain), never trusted.
+
+Entries are written by whichever process converts the text (render workers
+too), and an edited text leaves its old entry behind. A build that read no
+entries (a full build) converted and wrote again every text the site has now,
+so afterwards every entry older than it is one no build can ask for: `prune`
+removes those, and the folder holds about one site's texts, never more.
 """
 
 from __future__ import annotations
 
 import json
+import os
+import time
 
 from .build_cache import CacheFolder
 from .render.markdown_memo import RenderedMarkdown
 
 FOLDER = "markdown"
+MTIME_SLACK_NS = 2_000_000_000  # coarser than any file system's mtime step: when in doubt, keep
 
 
 class MarkdownStore:
@@ -24,6 +33,7 @@ class MarkdownStore:
         # Read only by a rebuild of an output folder the cache knows; a full build
         # converts every text again (and refreshes the entries).
         self.reading = True
+        self.started_ns = time.time_ns()  # when this build began writing entries
 
     def get(self, key: str) -> RenderedMarkdown | None:
         if not self.reading or not key.isalnum():
@@ -37,3 +47,19 @@ class MarkdownStore:
     def put(self, key: str, entry: RenderedMarkdown) -> None:
         if key.isalnum():
             self.folder.write(f"{FOLDER}/{key}", json.dumps(entry.as_plain(), separators=(",", ":")).encode("utf-8"))
+
+    def prune(self) -> None:
+        """After a build that read no entries: remove those written before it."""
+        if self.reading:
+            return
+        older = self.started_ns - MTIME_SLACK_NS
+        try:
+            with os.scandir(self.folder.folder / FOLDER) as entries:
+                stale = [entry.path for entry in entries if entry.stat().st_mtime_ns < older]
+        except OSError:
+            return
+        for path in stale:
+            try:
+                os.unlink(path)
+            except OSError:
+                pass

@@ -4,6 +4,10 @@ entry is converted again, never trusted."""
 
 from __future__ import annotations
 
+import os
+import shutil
+import time
+
 from generator import pipeline
 from generator.build_cache import CACHE_DIR
 from generator.incremental import RenderCache
@@ -38,3 +42,28 @@ def test_a_corrupt_entry_is_converted_again(tmp_path):
     edit(root, POST, retitled)
     assert build(root).markdown.conversions > 1
     assert differences(tree(root / "output"), clean_tree(root, tmp_path)) == []
+
+
+def entry_names(root) -> set[str]:
+    return {p.name for p in (root / CACHE_DIR).glob(f"*/{FOLDER}/*") if not p.name.startswith(".tmp")}
+
+
+def test_a_full_build_removes_the_entries_of_texts_the_site_no_longer_has(tmp_path):
+    root = copy_sample_site(tmp_path / "site")
+    build(root)
+    for number in range(3):  # each edit leaves the entry of the text it replaced
+        edit(root, POST, lambda data, body, n=number: body + f"\nClosing line {n}.\n")
+        build(root)
+    grown = entry_names(root)
+    hour_ago = time.time() - 3600
+    for path in (root / CACHE_DIR).glob(f"*/{FOLDER}/*"):
+        os.utime(path, (hour_ago, hour_ago))  # written by builds long past
+    options = pipeline.Options(root=root, now=NOW)
+    full = RenderCache.persistent(root, options.output_dir, in_place=False)
+    full.written = {}  # as `mlcsite build --no-cache`: every text converted again
+    assert not pipeline.build(options, full).diagnostics.has_errors()
+    pruned = entry_names(root)
+    shutil.rmtree(root / CACHE_DIR)
+    build(root)
+    assert pruned == entry_names(root) and len(pruned) < len(grown)
+    assert build(root).markdown.conversions == 0  # what was kept is what the site reads
