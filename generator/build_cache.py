@@ -49,6 +49,24 @@ def cache_version() -> str:
     return _digest("\n".join(parts).encode("utf-8"))[:16]
 
 
+def read_file(path: str | os.PathLike) -> bytes:
+    """A whole file's bytes, in a few system calls and no buffered file object:
+    a rebuild reads 26,000 small files (sources and their cache entries), where
+    open() and pathlib cost more than the reading."""
+    fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC)
+    try:
+        size = os.fstat(fd).st_size
+        first = os.read(fd, size + 1)
+        if len(first) <= size:  # a regular file reads short only at its end
+            return first
+        chunks = [first]  # grown since the fstat, or a size the file system does not report
+        while chunks[-1]:
+            chunks.append(os.read(fd, 1 << 16))
+        return b"".join(chunks)
+    finally:
+        os.close(fd)
+
+
 @dataclass(frozen=True)
 class Written:
     """One file of output/ as the last build left it."""
@@ -73,7 +91,7 @@ class CacheFolder:
     # ── checksummed files ──
     def read(self, name: str) -> bytes | None:
         try:
-            data = (self.folder / name).read_bytes()
+            data = read_file(f"{self.folder}/{name}")
         except OSError:
             return None
         checksum, _, payload = data.partition(b"\n")

@@ -168,7 +168,7 @@ class InputDigests:
         self.settings_repr, self.now = settings_repr, now
         self._memo: dict[str, str] = {}
         self._sets: dict[frozenset, str] = {}
-        self._parts: dict[str, bytes] = {}  # token → b"token=digest\0", what a set's digest is made of
+        self._parts = _Parts(self.digest)  # token → b"token=digest\0", what a set's digest is made of
 
     def combined(self, tokens: frozenset[str]) -> str:
         """One digest for a set of inputs; many outputs declare the same set
@@ -177,14 +177,9 @@ class InputDigests:
         one hash of its parts, each part made once per build."""
         found = self._sets.get(tokens)
         if found is None:
-            parts, part = self._parts, self._part
-            joined = b"".join(parts[token] if token in parts else part(token) for token in sorted(tokens))
+            joined = b"".join(map(self._parts.__getitem__, sorted(tokens)))
             found = self._sets[tokens] = hashlib.blake2b(joined, digest_size=16).hexdigest()
         return found
-
-    def _part(self, token: str) -> bytes:
-        made = self._parts[token] = f"{token}={self.digest(token)}\x00".encode("utf-8", "surrogatepass")
-        return made
 
     def digest(self, token: str) -> str:
         if token not in self._memo:
@@ -214,6 +209,19 @@ class InputDigests:
             return "missing"
         files = sorted(p for p in folder.rglob("*") if p.is_file())
         return _hash(*(f"{p.relative_to(folder).as_posix()}={self._file_digest(p)}" for p in files))
+
+
+class _Parts(dict):
+    """token → b"token=digest\\0", made on first use (a dict, so that looking up the
+    300,000 tokens of a big site's outputs stays in C)."""
+
+    def __init__(self, digest) -> None:
+        super().__init__()
+        self._digest = digest
+
+    def __missing__(self, token: str) -> bytes:
+        made = self[token] = f"{token}={self._digest(token)}\x00".encode("utf-8", "surrogatepass")
+        return made
 
 
 class Fingerprints:

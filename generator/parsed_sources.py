@@ -23,7 +23,7 @@ import pickle
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .build_cache import CacheFolder
+from .build_cache import CacheFolder, read_file
 from .content.discover import Source
 from .content.limits import Limits
 from .content.load import load_source
@@ -70,7 +70,7 @@ class ParsedSources:
         for source in sources:
             # Incremental rebuilds fingerprint exactly the bytes that were parsed: a
             # file saved again mid-build must not pair new bytes with an old render.
-            data = result.source_bytes[source.rel] = source.path.read_bytes()
+            data = result.source_bytes[source.rel] = read_file(source.path)
             key = _key(source, data, limits_key)
             loaded = self._cached(key, content_dir)
             if loaded is None:
