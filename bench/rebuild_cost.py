@@ -56,8 +56,9 @@ class Checkout:
         shutil.copytree(folder / "templates", self.root / "templates", dirs_exist_ok=True)
         self.post = sorted((self.root / "content/posts").iterdir())[0]
 
-    def build(self) -> tuple[float, int]:
-        """Wall seconds and peak resident MiB of one build process."""
+    def build(self) -> tuple[float, int, float]:
+        """Wall seconds, peak resident MiB and CPU seconds (user + system, the
+        process and its render workers) of one build process."""
         command = [sys.executable, "-c", DRIVER, "search" if self.search else "no-search",
                    "-C", str(self.root), "build", "--now", NOW]
         started = time.perf_counter()
@@ -68,7 +69,8 @@ class Checkout:
         seconds = time.perf_counter() - started
         if os.waitstatus_to_exitcode(status) != 0:
             raise SystemExit(f"{self.label}: build failed:\n{process.stderr.read().decode()[-2000:]}")
-        return seconds, usage.ru_maxrss // 1024
+        cpu = usage.ru_utime + usage.ru_stime
+        return seconds, usage.ru_maxrss // 1024, cpu
 
     def edit_one_post(self, run: int) -> None:
         with self.post.open("a", encoding="utf-8") as handle:
@@ -94,10 +96,13 @@ def main() -> int:
         for run in range(args.runs):
             for checkout in checkouts:
                 row = figures[checkout.label]
-                row.setdefault("rebuild, nothing changed (s)", []).append(checkout.build()[0])
+                seconds, _, cpu = checkout.build()
+                row.setdefault("rebuild, nothing changed (s)", []).append(seconds)
+                row.setdefault("rebuild, nothing changed (CPU s)", []).append(cpu)
                 checkout.edit_one_post(run)
-                seconds, peak = checkout.build()
+                seconds, peak, cpu = checkout.build()
                 row.setdefault("rebuild after editing one post (s)", []).append(seconds)
+                row.setdefault("rebuild after editing one post (CPU s)", []).append(cpu)
                 row.setdefault("peak memory, one-post rebuild (MiB)", []).append(peak)
             print(f"run {run + 1}: " + ", ".join(
                 f"{c.label} {figures[c.label]['rebuild after editing one post (s)'][-1]:.2f} s" for c in checkouts))
