@@ -19,13 +19,11 @@ import argparse
 import os
 import shutil
 import statistics
-import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
-from scale import NOW, corpus, working_copy
+from scale import NOW, corpus, measured, working_copy
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -36,14 +34,7 @@ def timed_build(checkout: Path, root: Path, jobs: str | None) -> tuple[float, fl
         shutil.rmtree(root / name, ignore_errors=True)
     command = [sys.executable, "-m", "generator", "-C", str(root), "build", "--no-cache", "--now", NOW,
                *(["--jobs", jobs] if jobs else [])]
-    env = {**os.environ, "PYTHONPATH": str(checkout)}
-    started = time.perf_counter()
-    process = subprocess.Popen(command, cwd=root, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    _, status, usage = os.wait4(process.pid, 0)
-    wall = time.perf_counter() - started
-    if os.waitstatus_to_exitcode(status) != 0:
-        raise SystemExit(f"{checkout}: build failed in {root}:\n{process.stderr.read().decode()[-2000:]}")
-    return wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss // 1024
+    return measured(command, root, {**os.environ, "PYTHONPATH": str(checkout)})
 
 
 def compare(size: int, runs: int, checkouts: dict[str, Path], scratch: Path, jobs: str | None) -> None:

@@ -21,14 +21,13 @@ import argparse
 import os
 import shutil
 import statistics
-import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
+from scale import NOW, measured
+
 REPO = Path(__file__).resolve().parent.parent
-NOW = "2026-11-27T12:00:00Z"
 
 # Run in the checkout's generator: `mlcsite build`, optionally with an index that indexes nothing.
 DRIVER = """
@@ -61,16 +60,9 @@ class Checkout:
         process and its render workers) of one build process."""
         command = [sys.executable, "-c", DRIVER, "search" if self.search else "no-search",
                    "-C", str(self.root), "build", "--now", NOW]
-        started = time.perf_counter()
         # cwd: the site, never a checkout (python -c puts the working folder first on sys.path)
-        process = subprocess.Popen(command, cwd=self.root, env=self.env, stdout=subprocess.DEVNULL,
-                                   stderr=subprocess.PIPE)
-        _, status, usage = os.wait4(process.pid, 0)
-        seconds = time.perf_counter() - started
-        if os.waitstatus_to_exitcode(status) != 0:
-            raise SystemExit(f"{self.label}: build failed:\n{process.stderr.read().decode()[-2000:]}")
-        cpu = usage.ru_utime + usage.ru_stime
-        return seconds, usage.ru_maxrss // 1024, cpu
+        seconds, cpu, peak = measured(command, self.root, self.env)
+        return seconds, peak, cpu
 
     def edit_one_post(self, run: int) -> None:
         with self.post.open("a", encoding="utf-8") as handle:

@@ -52,15 +52,22 @@ def working_copy(source: Path, scratch: Path, name: str, templates: Path | None)
     return root
 
 
-def timed(command: list[str], cwd: Path, env: dict | None = None) -> tuple[float, int]:
-    """Wall seconds and peak resident MiB of one process (wait4's own rusage)."""
+def measured(command: list[str], cwd: Path, env: dict | None = None) -> tuple[float, float, int]:
+    """Wall seconds, CPU seconds (user + system, with any children it waited for,
+    such as render workers) and peak resident MiB of one process (wait4's own rusage)."""
     started = time.perf_counter()
     process = subprocess.Popen(command, cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     _, status, usage = os.wait4(process.pid, 0)
     seconds = time.perf_counter() - started
     if os.waitstatus_to_exitcode(status) != 0:
         raise SystemExit(f"{' '.join(command)} failed in {cwd}:\n{process.stderr.read().decode()[-2000:]}")
-    return seconds, usage.ru_maxrss // 1024
+    return seconds, usage.ru_utime + usage.ru_stime, usage.ru_maxrss // 1024
+
+
+def timed(command: list[str], cwd: Path, env: dict | None = None) -> tuple[float, int]:
+    """Wall seconds and peak resident MiB of one process."""
+    seconds, _, peak = measured(command, cwd, env)
+    return seconds, peak
 
 
 class Generator:
