@@ -7,8 +7,7 @@ the search index (output_update.Companion) stage the same way, but:
 
 - `write` puts the new file in a locked pending folder beside output/ (the same
   kind of folder as a staging one: a killed build's is removed by the next);
-- `keep` only checks that output/ holds the file with its recorded size, and
-  `write` of the bytes output/ already holds is a keep;
+- `keep` only checks that output/ holds the file with its recorded size;
 - `swap_in`, called once the whole build succeeded, writes the marker first
   (proving output/ itself takes a new file), moves each new file over its old
   one (a rename: a reader sees the old or the new file, never half of one), then
@@ -28,7 +27,6 @@ import stat
 from pathlib import Path
 from typing import Callable, Iterable
 
-from .build_cache import read_file
 from .output_folder import MARKER, MARKER_TEXT
 from .writer import _new_locked_folder, remove_abandoned_staging, writing_into
 
@@ -53,9 +51,8 @@ class InPlace:
         self._undo: list[tuple[str, str, Path | None]] = []  # (what, rel, backup) in the order done
 
     def write(self, rel: str, data: bytes) -> None:
-        if self._holds(rel, data):  # made again to the same bytes (an index file, say): left as it is
-            self.claimed.append(rel)
-            return
+        # A file made again to the bytes output/ holds never comes here: the
+        # renderer and the search index compare digests and call `keep` instead.
         with writing_into(self.out_dir):
             target = self.folder / _NEW / rel
             target.parent.mkdir(parents=True, exist_ok=True)
@@ -63,20 +60,13 @@ class InPlace:
         self.written.append(rel)
         self.claimed.append(rel)
 
-    def _holds(self, rel: str, data: bytes) -> bool:
-        try:
-            info = os.stat(self.out_dir / rel, follow_symlinks=False)
-            return stat.S_ISREG(info.st_mode) and info.st_size == len(data) and read_file(self.out_dir / rel) == data
-        except OSError:
-            return False
-
     def keep(self, rel: str, size: int) -> bool:
         """output/rel stays as it is; False when it is not there with that size."""
         try:
             info = os.stat(self.out_dir / rel, follow_symlinks=False)
         except OSError:
             return False
-        if not (info.st_size == size and os.path.isfile(self.out_dir / rel)):
+        if not (info.st_size == size and stat.S_ISREG(info.st_mode)):
             return False
         self.claimed.append(rel)
         return True
