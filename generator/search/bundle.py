@@ -7,6 +7,10 @@ the metadata file. Here those are sorted and the two files re-hashed and
 renamed; the entry file points at the new metadata. Everything else is kept
 as Pagefind wrote it. Pages keep the order in which they were sent (sorted by
 URL), which is checked: that order is in every file.
+
+Each page's id (its fragment's name, which a search result carries) is also
+prefixed with its shard's tag, "post-03_en_1a2b3c4": the search page merges the
+shards into one Pagefind instance and tells by the id which shard found a result.
 """
 
 from __future__ import annotations
@@ -36,22 +40,32 @@ def _name(prefix: str, payload: bytes, length: int) -> str:
     return f"{prefix}_{hashlib.blake2b(payload, digest_size=16).hexdigest()[:length]}"
 
 
-def stable_bundle(files: dict[str, bytes], urls: list[str]) -> dict[str, bytes]:
-    """The same bundle with its filters and metadata in a fixed order; raises
-    ValueError if the files are not laid out as this Pagefind version does."""
+def shard_tag(folder: str) -> str:
+    """The prefix of a shard's page ids: its folder's name ("post-03"), "root" for pagefind/
+    itself (a kind's folder always ends in "-<n>"); static/search.js derives the same."""
+    return folder.rstrip("/") or "root"
+
+
+def stable_bundle(files: dict[str, bytes], urls: list[str], tag: str = "root") -> dict[str, bytes]:
+    """The same bundle with its filters and metadata in a fixed order and its page ids
+    prefixed with `tag`; raises ValueError if the files are not laid out as this
+    Pagefind version does."""
     files = dict(files)
     entry = json.loads(files[ENTRY])
     for language, about in sorted(entry["languages"].items()):
-        about["hash"] = _stable_meta(files, about["hash"], language, urls)
+        about["hash"] = _stable_meta(files, about["hash"], language, urls, tag)
     entry["languages"] = dict(sorted(entry["languages"].items()))
     files[ENTRY] = json.dumps(entry, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
     return dict(sorted(files.items()))
 
 
-def _stable_meta(files: dict[str, bytes], meta_hash: str, language: str, urls: list[str]) -> str:
+def _stable_meta(files: dict[str, bytes], meta_hash: str, language: str, urls: list[str], tag: str) -> str:
     meta_path = f"pagefind.{meta_hash}.pf_meta"
     meta = cbor.decode(_unpack(files.pop(meta_path)))
     _check_page_order(files, meta[1], urls)
+    for page in meta[1]:  # [id, word count]: the id names the page's fragment file
+        files[f"fragment/{tag}_{page[0]}.pf_fragment"] = files.pop(f"fragment/{page[0]}.pf_fragment")
+        page[0] = f"{tag}_{page[0]}"
     filters = []
     for name, filter_hash in meta[3]:
         filter_path = f"filter/{filter_hash}.pf_filter"

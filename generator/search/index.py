@@ -27,7 +27,7 @@ from pathlib import Path
 
 from ..build_cache import CacheFolder, Written
 from ..writer import Staging, update_files
-from .bundle import ENTRY, filter_values, needed_by_a_shard, stable_bundle
+from .bundle import ENTRY, filter_values, needed_by_a_shard, shard_tag, stable_bundle
 from .records import kind_of, record_of
 from .service import IndexerError, index_pages, indexer_version
 from .shards import DEFAULT_SIZE, MANIFEST, Shard, assign, manifest
@@ -35,7 +35,7 @@ from .shards import DEFAULT_SIZE, MANIFEST, Shard, assign, manifest
 from .reserved import FOLDER  # reserved: no content, alias or asset may be published under it
 RECORDS = "search"  # the cache folder's subfolder of records
 STATE_VERSION = 2  # of the state file's layout: another is read as empty
-BUNDLE_LAYOUT = 1  # of a shard's files (bundle.needed_by_a_shard): another makes every shard again
+BUNDLE_LAYOUT = 2  # of a shard's files (bundle.needed_by_a_shard, page ids): another makes every shard again
 
 
 def _digest(data: bytes) -> str:
@@ -221,7 +221,7 @@ class SearchIndex:
         records = [(url, self._record(digest).decode("utf-8")) for url, digest in job.entries]
         bundle = index_pages(records, {})
         try:
-            stable = stable_bundle(bundle, [url for url, _ in records])
+            stable = stable_bundle(bundle, [url for url, _ in records], shard_tag(job.shard.folder))
             tags = tuple(filter_values(stable).get("tag", []))
         except (ValueError, KeyError, IndexError, TypeError) as exc:
             raise IndexerError(f"its files are not laid out as expected ({exc})") from exc

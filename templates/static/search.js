@@ -14,13 +14,17 @@
   var list = document.getElementById("Search-results");
   var SHOWN = 20;
   var shards = null;  // the promise of shards.json
-  var instances = {};  // by shard folder: the promise of a Pagefind instance over that shard
+  var module = null;  // the promise of Pagefind's script
+  var searchers = {};  // by kind ("" for everything): the promise of a Pagefind instance over its shards
   var latest = 0;
 
   // The index is split into shards (one Pagefind bundle each, listed with their
-  // kinds in shards.json). A search asks the shards that can hold what it looks
-  // for, each loaded on first use, and ranks their results together by score,
-  // as Pagefind's mergeIndex does, less the shards that did not find the words.
+  // kinds in shards.json). A search asks one Pagefind instance: a shard that can
+  // hold what it looks for, with the others that can merged into it (Pagefind's
+  // mergeIndex), so Pagefind's script and WebAssembly load once whatever the
+  // number of shards, and results come ranked together by score. Each page's id
+  // starts with its shard's tag (generator/search/bundle.py), which tells the
+  // shard that found it.
   function listing() {
     if (!shards) {
       var address = new URL(form.getAttribute("data-shards"), location.href);
@@ -29,30 +33,41 @@
         return response.json();
       }).then(function (data) {
         var folder = new URL(".", address);  // the paths are relative to pagefind/
-        data.shards.forEach(function (shard) { shard.url = new URL(shard.path, folder).pathname; });
+        data.shards.forEach(function (shard) {
+          shard.url = new URL(shard.path, folder).pathname;
+          shard.tag = shard.path.replace(/\/$/, "") || "root";
+        });
         return data;
       });
     }
     return shards;
   }
 
+  // Pagefind's script, from the first shard: one module, whose WebAssembly its
+  // instances share (Pagefind instantiates it once per module).
+  function script() {
+    module = module || listing().then(function (data) { return import(data.shards[0].url + "pagefind.js"); });
+    return module;
+  }
+
   function load(kindName) {
-    return listing().then(function (data) {
-      var chosen = data.shards.filter(function (shard) { return !kindName || shard.kinds.indexOf(kindName) >= 0; });
+    var key = kindName || "";
+    searchers[key] = searchers[key] || Promise.all([listing(), script()]).then(function (loaded) {
+      var data = loaded[0];
+      var chosen = data.shards.filter(function (shard) { return !key || shard.kinds.indexOf(key) >= 0; });
       if (!chosen.length) { chosen = data.shards.slice(0, 1); }  // a kind with no page: nothing will match
-      return Promise.all(chosen.map(function (shard) {
-        // Each shard is searched with its own copy of Pagefind's script (its
-        // own module, so its own WebAssembly memory: instances of one module
-        // overwrite each other's), on the page, not in a worker; the results
-        // come back per shard, which mergeIndex would not tell (see below).
-        // The index holds full site paths (with any sub-path like /pr-42/):
-        // Pagefind must not prefix its own folder's base to them.
-        instances[shard.url] = instances[shard.url] || import(shard.url + "pagefind.js").then(function (module) {
-          return module.createInstance({ basePath: shard.url, baseUrl: "/", excerptLength: 30, noWorker: true });
-        });
-        return instances[shard.url];
-      }));
+      // The index holds full site paths (with any sub-path like /pr-42/):
+      // Pagefind must not prefix its own folder's base to them.
+      var options = { baseUrl: "/", excerptLength: 30 };
+      // The instance's own bundle is the first shard chosen: the root shard, when
+      // chosen, holds the others' folders, and Pagefind merges no bundle whose
+      // folder its own starts with.
+      var pagefind = loaded[1].createInstance(Object.assign({ basePath: chosen[0].url, noWorker: true }, options));
+      return Promise.all(chosen.slice(1).map(function (shard) { return pagefind.mergeIndex(shard.url, options); }))
+        .then(function () { return pagefind; });
     });
+    searchers[key].catch(function () { delete searchers[key]; });  // a later search tries again
+    return searchers[key];
   }
 
   // Letters and digits only, lower case, without accents: words compared as Pagefind would.
@@ -66,41 +81,78 @@
     return n;
   }
 
-  // A shard in which no word starts like a searched word answers with the
-  // longest word it has that the searched word starts with ("a" for
-  // "alternating", "curve" for "curvature"): Pagefind's fallback, meant for a
-  // whole site, which would list junk from every shard without the word. All
-  // of a shard's results match the same way, so its first result tells: each
-  // searched word must have been found as a word that starts like it, but for
+  // The words of a page that a result of it matched, folded.
+  function matchedWords(page) {
+    var text = page.content.split(/\s+/);
+    var found = [];
+    page.locations.forEach(function (at) {
+      var word = text[at] || "";
+      found.push(fold(word));
+      word.split(/[^\p{L}\p{N}]+/u).forEach(function (part) { found.push(fold(part)); });
+    });
+    return found;
+  }
+
+  // A shard in which no word starts like a searched word's stem answers with
+  // the longest word it has that the stem starts with ("a" for "alternating",
+  // "curv" for "curvature"): Pagefind's fallback, meant for a whole site, which
+  // would list junk from every shard without the word. Within a shard every
+  // result is found through the same words, so its best result tells. Which
+  // searched words it surely found: those its matched words start like, but for
   // the ending a stem leaves out (at most 4 letters, "running" → "run").
-  function answersEveryWord(found, words) {
-    if (!words.length || !found.results.length) { return Promise.resolve(true); }
-    return found.results[0].data().then(function (page) {
-      var text = page.content.split(/\s+/);
-      var matched = [];
-      page.locations.forEach(function (at) {
-        var word = text[at] || "";
-        matched.push(fold(word));
-        word.split(/[^\p{L}\p{N}]+/u).forEach(function (part) { matched.push(fold(part)); });
-      });
-      return words.every(function (word) {
+  function surelyFound(result, words) {
+    return result.data().then(function (page) {
+      var matched = matchedWords(page);
+      return words.map(function (word) {
         var needed = Math.max(Math.min(word.length, 3), word.length - 4);
-        return matched.some(function (candidate) { return sharedStart(candidate, word) >= needed; });
+        return !matched.length || matched.some(function (candidate) { return sharedStart(candidate, word) >= needed; });
+      });
+    });
+  }
+
+  function tagOf(result) {
+    return String(result.id).split("_", 1)[0];
+  }
+
+  // The tags of the shards that have a word whose stem is the searched word's:
+  // a quoted search, for which Pagefind has no fallback. A stem can be much
+  // shorter than its word ("generalization" → "general"), which the first test
+  // cannot tell from the fallback.
+  function shardsWithStem(pagefind, word, chosen) {
+    return pagefind.search("\"" + word + "\"", { filters: chosen }).then(function (found) {
+      var tags = {};
+      found.results.forEach(function (result) { tags[tagOf(result)] = true; });
+      return tags;
+    });
+  }
+
+  // The results of the shards that found every searched word.
+  function genuine(pagefind, found, words, chosen) {
+    var best = {};  // each shard's best result: results come sorted by score
+    found.results.forEach(function (result) { best[tagOf(result)] = best[tagOf(result)] || result; });
+    var tags = Object.keys(best);
+    if (!words.length || !tags.length) { return Promise.resolve(found.results); }
+    return Promise.all(tags.map(function (tag) { return surelyFound(best[tag], words); })).then(function (verdicts) {
+      return Promise.all(words.map(function (word, n) {
+        var doubtful = verdicts.some(function (verdict) { return !verdict[n]; });
+        return doubtful ? shardsWithStem(pagefind, word, chosen) : {};
+      })).then(function (withStem) {
+        var dropped = {};
+        tags.forEach(function (tag, t) {
+          words.forEach(function (word, n) { if (!verdicts[t][n] && !withStem[n][tag]) { dropped[tag] = true; } });
+        });
+        return found.results.filter(function (result) { return !dropped[tagOf(result)]; });
       });
     });
   }
 
   function search(query, chosen) {
-    var words = query.split(/\s+/).map(fold).filter(Boolean);
-    return load(chosen.kind).then(function (searchers) {
-      return Promise.all(searchers.map(function (searcher) {
-        return searcher.search(query || null, { filters: chosen }).then(function (found) {
-          return answersEveryWord(found, words).then(function (fits) { return fits ? found.results : []; });
-        });
-      }));
-    }).then(function (lists) {
-      // Shards in manifest order, so that equal scores keep one order (sort is stable).
-      return [].concat.apply([], lists).sort(function (a, b) { return b.score - a.score; });
+    var exact = /^\s*".+"\s*$/.test(query);  // Pagefind has no fallback for a quoted phrase
+    var words = exact ? [] : query.split(/\s+/).map(fold).filter(Boolean);
+    return load(chosen.kind).then(function (pagefind) {
+      return pagefind.search(query || null, { filters: chosen }).then(function (found) {
+        return genuine(pagefind, found, words, chosen);
+      });
     });
   }
 
