@@ -6,7 +6,11 @@ the page's <html lang> around it: the words, the headings for anchors, and the
 data-pagefind-meta/-filter attributes the templates put inside it. Everything
 else (head, header, footer) is left out, which makes records small enough to
 keep for every page between builds (search/index.py) and never read output/
-again.
+again. Within it, the parts that are not the page's content (the kind and status
+badges above the title, link buttons, initials in place of a photo) are marked
+`data-pagefind-ignore` here rather than in the templates: the published pages
+stay as they are, and search excerpts show the page's words, not "Ongoing." or
+"Google Scholar. Email.".
 """
 
 from __future__ import annotations
@@ -16,6 +20,9 @@ import re
 
 MARK = b"data-pagefind-body"
 _KIND = re.compile(rb'data-pagefind-filter="kind:([^"]*)"')
+# Elements of the templates that label or link rather than say: their opening tags.
+_NOT_CONTENT = re.compile(
+    rb'<([a-z][a-z0-9]*)(\s[^>]*?\bclass="(?:[^"]*\s)?(?:kicker|badge|link-list|avatar-initials)(?:\s[^"]*)?")')
 
 
 def record_of(page: bytes) -> bytes | None:
@@ -33,7 +40,8 @@ def record_of(page: bytes) -> bytes | None:
         return None
     html_start = page.find(b"<html")
     opening = page[html_start:page.find(b">", html_start) + 1] if html_start >= 0 else b"<html>"
-    return opening + b"<body>" + page[start:end + len(b"</main>")] + b"</body></html>"
+    main = _NOT_CONTENT.sub(rb"<\1 data-pagefind-ignore\2", page[start:end + len(b"</main>")])
+    return opening + b"<body>" + main + b"</body></html>"
 
 
 def kind_of(record: bytes) -> str:
