@@ -33,18 +33,16 @@
         return response.json();
       }).then(function (data) {
         var folder = new URL(".", address);  // the paths are relative to pagefind/
-        data.shards.forEach(function (shard) {
-          shard.url = new URL(shard.path, folder).pathname;
-          shard.tag = shard.path.replace(/\/$/, "") || "root";
-        });
+        data.shards.forEach(function (shard) { shard.url = new URL(shard.path, folder).pathname; });
         return data;
       });
     }
     return shards;
   }
 
-  // Pagefind's script, from the first shard: one module, whose WebAssembly its
-  // instances share (Pagefind instantiates it once per module).
+  // Pagefind's script, from the first shard: one module, whose WebAssembly all
+  // its instances share (Pagefind instantiates it once per module; an instance
+  // whose first shard is another fetches that shard's copy, and drops it).
   function script() {
     module = module || listing().then(function (data) { return import(data.shards[0].url + "pagefind.js"); });
     return module;
