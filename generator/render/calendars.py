@@ -23,9 +23,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from functools import partial
-from typing import Iterable
-
-import icalendar
+from typing import TYPE_CHECKING, Iterable
 
 from ..content.models import Event
 from ..event_times import (UTC, RecurrencePlan, first_occurrence, local_span, localize, occurrences, recurrence_plan,
@@ -37,7 +35,9 @@ from .calendar_links import event_details, location_line
 from .item_dates import event_announced, event_changed, event_revision
 from .markdown_memo import MarkdownMemo
 from .outputs import CLOCK, SETTINGS, Output, RenderContext, identity_of
-from .vtimezone import vtimezone
+
+if TYPE_CHECKING:  # for annotations: icalendar is imported where a calendar renders
+    import icalendar
 
 PRODID = "-//ML Collective//mlcsite calendars//EN"
 REFRESH = dt.timedelta(hours=12)  # how often subscribed apps should fetch again
@@ -93,6 +93,7 @@ def _render_event_calendar(slug: str, ctx: RenderContext) -> bytes:
 
 def calendar_bytes(ctx: RenderContext, name: str, description: str, events: Iterable[Event]) -> bytes:
     """One VCALENDAR: its properties, the VTIMEZONEs it needs, then the events by first start."""
+    import icalendar  # here, not at the top: most builds render no calendar, and it takes 0.1 s to import
     site = ctx.site
     calendar = icalendar.Calendar()
     calendar.add("PRODID", PRODID)
@@ -151,6 +152,8 @@ def _vtimezone(ctx: RenderContext, tzid: str, first_year: int, last_year: int) -
     cache = ctx.cache.setdefault("vtimezones", {})
     key = (tzid, first_year, last_year)
     if key not in cache:
+        from .vtimezone import vtimezone  # imports icalendar: see calendar_bytes
+
         cache[key] = vtimezone(tzid, first_year, last_year).to_ical()
     return cache[key]
 
@@ -164,6 +167,7 @@ def _vevent(ctx: RenderContext, event: Event) -> bytes:
 
 
 def _make_vevent(site: Site, event: Event, markdown: MarkdownMemo) -> icalendar.Event:
+    import icalendar  # see calendar_bytes
     tzid = zone_name(event, site)
     start, end = local_span(event)
     plan = recurrence_plan(event, tzid)
@@ -202,6 +206,7 @@ def _written(value: dt.datetime | dt.date, tzid: str):
 
 
 def _add_recurrence(vevent: icalendar.Event, plan: RecurrencePlan, tzid: str) -> None:
+    import icalendar  # see calendar_bytes
     rule = icalendar.vRecur.from_ical(plan.rule)
     if plan.count is not None:
         rule["COUNT"] = plan.count
@@ -243,6 +248,7 @@ def _organizer(event: Event, site: Site) -> icalendar.vCalAddress:
         address, name = absolute(settings.base_url, item_url(series)), people[0].display_name
     else:
         address, name = settings.base_url, settings.title
+    import icalendar  # see calendar_bytes
     organizer = icalendar.vCalAddress(address)
     organizer.params["CN"] = icalendar.vText(_parameter(name))
     return organizer
@@ -253,6 +259,7 @@ def _text(value: str) -> icalendar.vText:
     breaks into \\n. Passing vText explicitly matters: icalendar writes a
     property it has no type for (NAME) as given, so a CR in a title became a new
     content line (issue 10, case 3)."""
+    import icalendar  # see calendar_bytes
     return icalendar.vText(value)
 
 

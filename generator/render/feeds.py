@@ -13,10 +13,8 @@ import html
 import re
 from dataclasses import dataclass
 from functools import partial
+from typing import TYPE_CHECKING
 from urllib.parse import urljoin, urlsplit
-
-from feedgen.feed import FeedGenerator
-from lxml import etree
 
 from ..content.models import Event, PersonRef, Post
 from ..event_times import Occurrence, first_occurrence, occurrences, zone_name
@@ -30,6 +28,9 @@ from .markup import sanitize
 from .outputs import SETTINGS, Output, RenderContext
 from .pages import newest_posts
 from .timefmt import cadence_text, long_date, utc_offset, when_text
+
+if TYPE_CHECKING:  # for annotations: feedgen is imported where a feed renders
+    from feedgen.feed import FeedGenerator
 
 GENERATOR = "mlcsite"  # not feedgen's default, which carries its version: an upgrade must not change feeds
 # Atom requires <updated>; a feed with no items has no date of its own, so it
@@ -291,6 +292,8 @@ def _xml_text(text: str) -> str:
 
 
 def write_feed(spec: FeedSpec, items: list[FeedItem], settings: Settings) -> bytes:
+    from feedgen.feed import FeedGenerator  # here, not at the top: a build with no feed to render never needs it
+
     feed = FeedGenerator()
     feed.load_extension("dc", atom=False, rss=True)  # RSS <author> needs an email: names go in dc:creator
     feed.id(f"tag:{AUTHORITY},{EPOCH}:feeds{spec.url}")
@@ -334,6 +337,8 @@ def _add_entry(feed: FeedGenerator, item: FeedItem) -> None:
 
 
 def _without_last_build_date(rss: bytes) -> bytes:
+    from lxml import etree  # feedgen's own dependency: imported with it, when a feed renders
+
     root = etree.fromstring(rss, etree.XMLParser(remove_blank_text=True))
     channel = root.find("channel")
     channel.remove(channel.find("lastBuildDate"))
