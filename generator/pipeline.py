@@ -233,6 +233,25 @@ def build(options: Options, cache: RenderCache | None = None) -> BuildResult:
     plan = plan_site(options, cache.history if cache else None, cache.parsed if cache else None)
     if plan.diagnostics.has_errors():
         return BuildResult(plan.diagnostics)
+    with planned_objects_frozen():
+        return _render_and_write(plan, options, cache, inputs)
+
+
+@contextmanager
+def planned_objects_frozen():
+    """The graph and the plan (a million objects) live until the build ends: the
+    cycle collector, resumed after planning, scanned them all again, generation
+    after generation, while rendering and saving the cache's record (a second of
+    a one-post rebuild at 10,000 posts). Frozen, it scans only what rendering
+    makes; unfrozen at the end, so a watch session frees the previous build's."""
+    gc.freeze()
+    try:
+        yield
+    finally:
+        gc.unfreeze()
+
+
+def _render_and_write(plan: Plan, options: Options, cache: RenderCache | None, inputs) -> BuildResult:
     ctx = _render_context(plan, options)
     if cache is not None:
         fingerprints = cache.begin(ctx, plan.source_bytes)
