@@ -180,3 +180,30 @@ def test_an_excerpt_keeps_the_spaces_around_the_words_it_marks(tab, site_url):
     at = text.index(word)
     assert text[at + len(word)] in " .,;:", f"no space after the marked word: {text!r}"
     assert at == 0 or text[at - 1] in " (“\"", f"no space before the marked word: {text!r}"
+
+
+def test_more_results_than_a_page_holds_are_shown_on_request(tab, site_url):
+    """A common word finds more pages than the first 20: a button shows the
+    next ones, focus moves to the first added result, and a new search starts
+    from the top again."""
+    tab.goto(site_url + "/search/?q=open")
+    status = tab.locator("#Search-status")
+    expect(status).to_contain_text("the first 20 are shown")
+    total = int(status.inner_text().split()[0])
+    assert total > 20, "the sample site should have more than 20 pages with 'open'"
+    results = tab.locator("#Search-results li")
+    expect(results).to_have_count(20)
+    more = tab.get_by_role("button", name=f"Show {min(total - 20, 20)} more")
+    twentieth = results.nth(19).get_by_role("link").inner_text()
+    more.click()
+    expect(results).to_have_count(min(total, 40))
+    assert results.nth(19).get_by_role("link").inner_text() == twentieth  # appended, not replaced
+    assert tab.evaluate("document.activeElement.closest('li') === document.querySelectorAll('#Search-results li')[20]")
+    if total <= 40:
+        expect(status).to_have_text(f"{total} pages found for “open”.")
+        expect(tab.locator(".search-more")).to_be_hidden()
+    tab.get_by_label("Words to find").fill(ONE_POST_WORD)
+    expect(status).to_contain_text("1 page found")
+    expect(results).to_have_count(1)
+    expect(tab.locator(".search-more")).to_be_hidden()
+    assert tab.errors == []

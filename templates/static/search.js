@@ -200,6 +200,37 @@
     return chosen;
   }
 
+  // What the list shows: the results of the latest search, the first `shown` of them.
+  var showing = { results: [], shown: 0, words: "" };
+  var more = document.createElement("button");  // made here: without JavaScript it could do nothing
+  more.type = "button";
+  more.className = "button search-more";
+  more.hidden = true;
+  list.after(more);
+
+  function describe() {
+    var count = showing.results.length;
+    status.textContent = count === 0 ? "Nothing found" + showing.words + "."
+      : (count === 1 ? "1 page found" : count + " pages found") + showing.words
+        + (count > showing.shown ? "; the first " + showing.shown + " are shown." : ".");
+    var left = count - showing.shown;
+    more.hidden = left <= 0;
+    more.textContent = "Show " + Math.min(left, SHOWN) + " more";
+  }
+
+  // The next results after those shown; `ticket` drops them if a newer search began meanwhile.
+  function showNext(ticket) {
+    var next = showing.results.slice(showing.shown, showing.shown + SHOWN);
+    return Promise.all(next.map(function (r) { return r.data(); })).then(function (pages) {
+      if (ticket !== latest) { return null; }
+      var items = pages.map(item);
+      if (showing.shown) { items.forEach(function (li) { list.appendChild(li); }); } else { list.replaceChildren.apply(list, items); }
+      showing.shown += items.length;
+      describe();
+      return items[0] || null;
+    });
+  }
+
   function run() {
     var query = input.value.trim();
     var chosen = filters();
@@ -207,22 +238,17 @@
     if (!query && !Object.keys(chosen).length) {
       list.replaceChildren();
       status.textContent = "";
+      more.hidden = true;
       return Promise.resolve();
     }
     status.textContent = "Searching…";
     return search(query, chosen).then(function (results) {
-      return Promise.all(results.slice(0, SHOWN).map(function (r) { return r.data(); }))
-        .then(function (pages) {
-          if (ticket !== latest) { return; }  // a newer search is under way
-          list.replaceChildren.apply(list, pages.map(item));
-          var count = results.length;
-          var words = query ? " for “" + query + "”" : "";
-          status.textContent = count === 0 ? "Nothing found" + words + "."
-            : (count === 1 ? "1 page found" : count + " pages found") + words
-              + (count > SHOWN ? "; the first " + SHOWN + " are shown." : ".");
-        });
+      if (ticket !== latest) { return; }  // a newer search is under way
+      showing = { results: results, shown: 0, words: query ? " for “" + query + "”" : "" };
+      return showNext(ticket);
     }).catch(function () {
       status.textContent = "The search index could not be loaded. Try again, or browse the lists in the menu.";
+      more.hidden = true;
     });
   }
 
@@ -254,6 +280,10 @@
     run();
   }
   document.getElementById("Search-go").addEventListener("click", now);
+  more.addEventListener("click", function () {
+    // Focus moves to the first result added: the button may be gone after it.
+    showNext(latest).then(function (first) { if (first) { first.querySelector("a").focus(); } });
+  });
   input.addEventListener("keydown", function (event) {
     if (event.key === "Enter") { event.preventDefault(); now(); }
   });
