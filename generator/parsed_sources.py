@@ -13,14 +13,26 @@ produced) is kept by a hash of those, in memory for a watch session and in the
 cache folder between builds. An entry is never trusted: a checksum guards it
 (build_cache.CacheFolder), only our own model classes may be unpickled, and a
 file-reference check that comes out differently now is a miss.
+
+An entry leaves out the body of a .md source: it is the end of the source's
+bytes, which loading reads anyway, so it is cut from there again (the bodies were
+nine tenths of the bytes to read and check).
+
+A rebuild reads every entry, and 13,000 small files cost more to open and
+unpickle one by one than their contents: a pack (one file, one pickle) holds
+them all as they were when it was written. The files stay what counts: a pack
+entry is used only while its file has the size, time and inode the pack recorded
+(else that file is read), and the pack is written again when more than an eighth
+of the entries a build used came from elsewhere.
 """
 
 from __future__ import annotations
 
 import hashlib
 import io
+import os
 import pickle
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from .build_cache import CacheFolder, read_file
@@ -30,6 +42,7 @@ from .content.load import load_source
 from .diagnostics import Diagnostic, Diagnostics
 
 FOLDER = "parsed"
+PACK = "parsed-pack"  # every entry of FOLDER, in one pickle
 
 
 @dataclass(frozen=True)
@@ -60,24 +73,28 @@ class ParsedSources:
         self.folder = folder
         self.memory: dict[str, Loaded] = {}
         self.by_source: dict[str, Loaded] = {}  # rel → what the last load_all made of it
+        self.packed: dict[str, tuple] | None = None  # the pack's entries not used yet; None: not read
+        self.pack_keys: set[str] = set()  # the keys of the pack's entries whose files were unchanged
 
     def load_all(self, sources: list[Source], content_dir: Path, limits: Limits,
                  diagnostics: Diagnostics) -> LoadedSources:
         result = LoadedSources()
         used: dict[str, Loaded] = {}
         by_source: dict[str, Loaded] = {}
+        keys: dict[str, str] = {}
         limits_key = repr(limits)
+        packed = self._read_pack()
         for source in sources:
             # Incremental rebuilds fingerprint exactly the bytes that were parsed: a
             # file saved again mid-build must not pair new bytes with an old render.
             data = result.source_bytes[source.rel] = read_file(source.path)
-            key = _key(source, data, limits_key)
-            loaded = self._cached(key, content_dir)
+            key = keys[source.rel] = _key(source, data, limits_key)
+            loaded = self._cached(key, data, content_dir, packed)
             if loaded is None:
                 loaded = _load(source, content_dir, data, limits)
                 result.parsed.append(source.rel)
                 if self.folder is not None:
-                    self.folder.write(f"{FOLDER}/{key}", pickle.dumps(loaded, pickle.HIGHEST_PROTOCOL))
+                    self.folder.write(f"{FOLDER}/{key}", pickle.dumps(_stored(loaded, data), pickle.HIGHEST_PROTOCOL))
             used[key] = by_source[source.rel] = loaded
             diagnostics.extend(loaded.diagnostics)
             result.orphan_refs.extend(loaded.orphan_refs)
@@ -86,27 +103,66 @@ class ParsedSources:
             else:
                 result.items.append(loaded.item)
         self.memory, self.by_source = used, by_source  # what a session keeps: this build's sources, no more
-        if result.parsed and self.folder is not None:
-            self.folder.keep_only(FOLDER, set(used))
+        self.packed = {}  # the rest of the pack is outdated
+        if self.folder is not None:
+            if result.parsed:
+                self.folder.keep_only(FOLDER, set(used))
+            if len(used.keys() - self.pack_keys) > len(used) // 8:
+                self._write_pack(keys, by_source, result.source_bytes)
         return result
 
     def load_one(self, source: Source, content_dir: Path, data: bytes, limits: Limits) -> Loaded:
         """One source, loaded (or found) the way load_all would; kept for the next load_all."""
         key = _key(source, data, repr(limits))
-        loaded = self._cached(key, content_dir) or _load(source, content_dir, data, limits)
+        loaded = self._cached(key, data, content_dir, {}) or _load(source, content_dir, data, limits)
         self.memory[key] = loaded
         return loaded
 
-    def _cached(self, key: str, content_dir: Path) -> Loaded | None:
+    def _cached(self, key: str, data: bytes, content_dir: Path, packed: dict[str, tuple]) -> Loaded | None:
         loaded = self.memory.get(key)
+        if loaded is None and key in packed:
+            loaded = _from_stored(packed.pop(key), data)
         if loaded is None and self.folder is not None:
             payload = self.folder.read(f"{FOLDER}/{key}")
-            loaded = _unpickle(payload) if payload is not None else None
-        if loaded is None or not isinstance(loaded, Loaded):
+            loaded = _from_stored(_unpickle(payload), data) if payload is not None else None
+        if loaded is None:
             return None
         if any(_usable_file(content_dir / rel) != ok for rel, ok in loaded.file_checks):
             return None  # a file it names appeared or went: load it again
         return loaded
+
+    def _read_pack(self) -> dict[str, tuple]:
+        """The pack's entries whose files are unchanged since it was written, read once."""
+        if self.packed is None and self.folder is not None:
+            payload = self.folder.read(PACK)
+            pack = _unpickle(payload) if payload is not None else None
+            files = _entry_files(self.folder)
+            self.packed = {key: entry[1] for key, entry in pack.items()
+                           if type(entry) is tuple and len(entry) == 2 and files.get(key) == entry[0]
+                           } if type(pack) is dict else {}
+            self.pack_keys = set(self.packed)
+        return self.packed or {}
+
+    def _write_pack(self, keys: dict[str, str], by_source: dict[str, Loaded],
+                    source_bytes: dict[str, bytes]) -> None:
+        files = _entry_files(self.folder)
+        pack = {key: (files[key], _stored(by_source[rel], source_bytes[rel]))
+                for rel, key in keys.items() if key in files}
+        self.folder.write(PACK, pickle.dumps(pack, pickle.HIGHEST_PROTOCOL))
+        self.pack_keys = set(keys.values())  # those without a file (load_one's) come in with the next pack
+
+
+def _entry_files(folder: CacheFolder) -> dict[str, tuple[int, int, int]]:
+    """Each entry file's name → (size, mtime, inode): a file written or changed since is another."""
+    try:
+        with os.scandir(folder.folder / FOLDER) as entries:
+            return {entry.name: _identity(entry.stat()) for entry in entries}
+    except OSError:
+        return {}
+
+
+def _identity(info: os.stat_result) -> tuple[int, int, int]:
+    return info.st_size, info.st_mtime_ns, info.st_ino
 
 
 def _key(source: Source, data: bytes, limits_key: str) -> str:
@@ -121,6 +177,37 @@ def _load(source: Source, content_dir: Path, data: bytes, limits: Limits) -> Loa
     own, orphans, checks = Diagnostics(), [], []
     item = load_source(source, content_dir, own, orphans, data, limits, checks)
     return Loaded(item, tuple(own.items), tuple(orphans), tuple(checks))
+
+
+def _stored(loaded: Loaded, data: bytes) -> tuple[int | None, Loaded]:
+    """What the cache keeps of a loaded source: (where its body starts in the
+    source's bytes, the Loaded without it), or (None, the Loaded) when the body is
+    not the end of the bytes (a `body:` field, CRLF line ends, or no body)."""
+    item = loaded.item
+    if item is not None and item.body:
+        body = item.body.encode("utf-8", "surrogatepass")
+        if data.endswith(body):
+            return len(data) - len(body), replace(loaded, item=replace(item, body=""))
+    return None, loaded
+
+
+def _from_stored(stored: object, data: bytes) -> Loaded | None:
+    """The Loaded of a stored entry, its body cut from `data` again (the bytes its key covers)."""
+    if not (type(stored) is tuple and len(stored) == 2 and isinstance(stored[1], Loaded)):
+        return None
+    body_at, loaded = stored
+    if body_at is None:
+        return loaded
+    if type(body_at) is not int or loaded.item is None:
+        return None
+    try:
+        body = data[body_at:].decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+    # The item was just unpickled and nothing else holds it: its body is set in
+    # place, as its own __init__ does, rather than building every item twice.
+    object.__setattr__(loaded.item, "body", body)
+    return loaded
 
 
 def _usable_file(path: Path) -> bool:
@@ -154,7 +241,7 @@ class _ModelsOnly(pickle.Unpickler):
         raise pickle.UnpicklingError(f"{module}.{name} is not allowed in a cache entry")
 
 
-def _unpickle(payload: bytes) -> Loaded | None:
+def _unpickle(payload: bytes) -> object | None:
     try:
         return _ModelsOnly(io.BytesIO(payload)).load()
     except Exception:  # corrupt or foreign: a miss, never an error
