@@ -60,21 +60,64 @@ def discover(root: Path, diagnostics: Diagnostics, published_types: tuple[str, .
         diagnostics.error(Location("content"), "content/ is a link to another folder; it was not read.",
                           "Make content/ a real folder inside the repository.")
         return Discovery(sources, assets)
-    for folder, dirs, files in os.walk(content):
-        folder_path = Path(folder)
-        dirs[:] = sorted(d for d in dirs if _wanted(folder_path / d, content, real_root, root, published_types,
-                                                     diagnostics))
-        for name in sorted(files):
-            path = folder_path / name
-            if not _wanted(path, content, real_root, root, published_types, diagnostics):
-                continue
-            rel_content = path.relative_to(content).as_posix()
-            kind, _, rest = rel_content.partition("/")
-            if kind in KINDS and rest and path.suffix in SOURCE_SUFFIXES:
-                sources.append(_source(kind, path, root, rest))
-            elif check_asset(path, rel_content, published_types, diagnostics):
-                assets.append((path, rel_content))
+    _walk(str(content), "", _Walk(content, real_root, root, published_types, diagnostics, sources, assets))
     return Discovery(sources, assets)
+
+
+@dataclass(frozen=True)
+class _Walk:
+    """What walking content/ needs and fills."""
+
+    content: Path
+    real_root: Path
+    root: Path
+    published_types: tuple[str, ...]
+    diagnostics: Diagnostics
+    sources: list[Source]
+    assets: list[tuple[Path, str]]
+
+
+def _walk(folder: str, rel_folder: str, walk: _Walk) -> None:
+    """One folder (rel_folder: below content/, with a trailing slash), as os.walk
+    goes: its folders checked, its files in name order, then each folder. Directory
+    entries, not paths: 13,000 pathlib objects were most of discovery's time."""
+    try:
+        with os.scandir(folder) as found:
+            entries = sorted(found, key=lambda entry: entry.name)
+    except OSError:
+        return
+    folders, files = [], []
+    for entry in entries:
+        (folders if _is_dir(entry) else files).append(entry)
+    folders = [entry for entry in folders if _entry_wanted(entry, walk)]
+    for entry in files:
+        if not _entry_wanted(entry, walk):
+            continue
+        rel_content = rel_folder + entry.name
+        kind, _, rest = rel_content.partition("/")
+        if kind in KINDS and rest and entry.name.endswith(SOURCE_SUFFIXES):
+            walk.sources.append(_source(kind, Path(entry.path), f"content/{rel_content}", rest))
+        else:
+            path = Path(entry.path)
+            if check_asset(path, rel_content, walk.published_types, walk.diagnostics):
+                walk.assets.append((path, rel_content))
+    for entry in folders:
+        _walk(entry.path, f"{rel_folder}{entry.name}/", walk)
+
+
+def _is_dir(entry: os.DirEntry) -> bool:
+    try:
+        return entry.is_dir()  # a link to a folder counts as one, as in os.walk
+    except OSError:
+        return False
+
+
+def _entry_wanted(entry: os.DirEntry, walk: _Walk) -> bool:
+    name = entry.name
+    if name.startswith(".") or is_ignored_name(name) or entry.is_symlink():
+        return _wanted(Path(entry.path), walk.content, walk.real_root, walk.root, walk.published_types,
+                       walk.diagnostics)
+    return True
 
 
 def _wanted(path: Path, content: Path, real_root: Path, root: Path, types: tuple[str, ...],
@@ -120,11 +163,10 @@ def source_for(root: Path, rel: str) -> Source | None:
     path = root / rel
     if path.suffix not in SOURCE_SUFFIXES or path.is_symlink() or not path.is_file():
         return None
-    return _source(parts[1], path, root, "/".join(parts[2:]))
+    return _source(parts[1], path, rel, "/".join(parts[2:]))
 
 
-def _source(kind: str, path: Path, root: Path, rest: str) -> Source:
-    rel = path.relative_to(root).as_posix()
+def _source(kind: str, path: Path, rel: str, rest: str) -> Source:
     stem = rest.rsplit(".", 1)[0]
     if kind == "posts":
         match = _POST_NAME.match(stem.rsplit("/", 1)[-1])
