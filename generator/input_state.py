@@ -60,35 +60,48 @@ def current_inputs(root: Path, template_dir: Path, options_text: str, previous: 
     trusted_before = (previous.taken_ns if previous else 0) - RACY_NS
     files: dict[str, list] = {}
     for label, folder in (("content", root / "content"), ("templates", template_dir)):
-        for path, rel in _walk(folder, label):
-            files[rel] = _entry(path, old.get(rel), trusted_before)
+        for entry, rel in _walk(str(folder), label, []):
+            files[rel] = _entry(entry.path, old.get(rel), trusted_before, entry)
     files["site.yaml"] = _entry(root / "site.yaml", old.get("site.yaml"), trusted_before)
     digest = hashlib.blake2b(digest_size=16)
     for part in (options_text, os.environ.get("SOURCE_DATE_EPOCH", ""), _git_state(root)):
         digest.update(part.encode("utf-8", "surrogateescape") + b"\x00")
-    for rel in sorted(files):
-        digest.update(f"{rel}\x00{files[rel][3]}\x00".encode("utf-8", "surrogateescape"))
+    listing = "".join(f"{rel}\x00{files[rel][3]}\x00" for rel in sorted(files))
+    digest.update(listing.encode("utf-8", "surrogateescape"))
     return InputState(digest.hexdigest(), files, taken_ns)
 
 
-def _walk(folder: Path, label: str):
-    """Every file below folder (links followed to files, never to folders), by a
-    site-relative name."""
-    for parent, dirs, names in os.walk(folder):
-        dirs.sort()
-        relative = os.path.relpath(parent, folder)
-        prefix = label if relative == "." else f"{label}/{relative}"
-        for name in sorted(names):
-            yield os.path.join(parent, name), f"{prefix}/{name}"
-        for name in dirs:  # a linked folder is not walked; its link is an input
-            if os.path.islink(os.path.join(parent, name)):
-                yield os.path.join(parent, name), f"{prefix}/{name}/"
-
-
-def _entry(path: str | Path, old: list | None, trusted_before: int) -> list:
+def _walk(folder: str, prefix: str, found: list) -> list[tuple[os.DirEntry, str]]:
+    """Every file below folder (links followed to files, never to folders), as its
+    directory entry and a site-relative name, added to `found`. Entries, not paths:
+    the link test comes with them, where os.walk and islink cost a second system
+    call a file."""
     try:
-        info = os.stat(path)
-        link = os.path.islink(path)
+        with os.scandir(folder) as entries:
+            entries = list(entries)
+    except OSError:
+        return found
+    for entry in entries:
+        if not _is_dir(entry):
+            found.append((entry, f"{prefix}/{entry.name}"))
+        elif entry.is_symlink():  # a linked folder is not walked; its link is an input
+            found.append((entry, f"{prefix}/{entry.name}/"))
+        else:
+            _walk(entry.path, f"{prefix}/{entry.name}", found)
+    return found
+
+
+def _is_dir(entry: os.DirEntry) -> bool:
+    try:
+        return entry.is_dir()
+    except OSError:
+        return False
+
+
+def _entry(path: str | Path, old: list | None, trusted_before: int, entry: os.DirEntry | None = None) -> list:
+    try:
+        info = entry.stat() if entry is not None else os.stat(path)
+        link = entry.is_symlink() if entry is not None else os.path.islink(path)
     except OSError:
         return [-1, 0, 0, "missing"]
     stat = [info.st_size, info.st_mtime_ns, info.st_ino * 2 + link]
