@@ -119,7 +119,7 @@ class RenderCache:
             return self.outcome
         return None
 
-    def begin(self, ctx: RenderContext, parsed: dict[str, bytes]) -> "Fingerprints":
+    def begin(self, ctx: RenderContext, parsed: dict[str, str]) -> "Fingerprints":
         """Start one build: compiled templates are reused, fingerprints computed afresh."""
         self.templates.salt = _hash(repr(ctx.site.settings), repr(ctx.drafts))
         ctx.env.bytecode_cache = self.templates  # before any template loads
@@ -161,9 +161,9 @@ class InputDigests:
     """The digest of each input token, computed at most once per build."""
 
     def __init__(self, root: Path, template_dir: Path, settings_repr: str, now: dt.datetime,
-                 parsed: dict[str, bytes], dates: dict | None = None) -> None:
+                 parsed: dict[str, str], dates: dict | None = None) -> None:
         self.root, self.template_dir = root, template_dir
-        self.parsed = parsed  # the bytes the loader parsed, by source path
+        self.parsed = parsed  # the digest of the bytes the loader parsed, by source path
         self.dates = dates or {}  # their commit dates, by source path
         self.settings_repr, self.now = settings_repr, now
         self._memo: dict[str, str] = {}
@@ -194,7 +194,7 @@ class InputDigests:
         if token == SETTINGS:  # the checked settings, which is what rendering reads
             return _hash(self.settings_repr)
         if token in self.parsed:  # what a source shows: its bytes, and its commit dates (history.py)
-            return _hash(hashlib.blake2b(self.parsed[token], digest_size=16).hexdigest(), repr(self.dates.get(token)))
+            return _hash(self.parsed[token], repr(self.dates.get(token)))
         return self._file_digest(self.root / token)
 
     @staticmethod
@@ -227,7 +227,7 @@ class _Parts(dict):
 class Fingerprints:
     """The cache keys of one build's outputs."""
 
-    def __init__(self, ctx: RenderContext, parsed: dict[str, bytes]) -> None:
+    def __init__(self, ctx: RenderContext, parsed: dict[str, str]) -> None:
         settings = ctx.site.settings  # includes --base-url
         self.inputs = InputDigests(ctx.root, ctx.template_dir, repr(settings), ctx.now, parsed, ctx.site.dates)
         self.salt = _hash(repr(ctx.drafts), str(ctx.template_dir))

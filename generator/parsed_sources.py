@@ -63,6 +63,7 @@ class LoadedSources:
     broken: dict[str, set[str]] = field(default_factory=dict)  # kind → slugs of files that failed
     orphan_refs: list = field(default_factory=list)
     source_bytes: dict[str, bytes] = field(default_factory=dict)  # rel → the bytes parsed
+    source_digests: dict[str, str] = field(default_factory=dict)  # rel → source_digest of those bytes
     parsed: list[str] = field(default_factory=list)  # rels parsed afresh (not from the cache)
 
 
@@ -88,7 +89,8 @@ class ParsedSources:
             # Incremental rebuilds fingerprint exactly the bytes that were parsed: a
             # file saved again mid-build must not pair new bytes with an old render.
             data = result.source_bytes[source.rel] = read_file(source.path)
-            key = keys[source.rel] = _key(source, data, limits_key)
+            digest = result.source_digests[source.rel] = source_digest(data)
+            key = keys[source.rel] = _key(source, digest, limits_key)
             loaded = self._cached(key, data, content_dir, packed)
             if loaded is None:
                 loaded = _load(source, content_dir, data, limits)
@@ -113,7 +115,7 @@ class ParsedSources:
 
     def load_one(self, source: Source, content_dir: Path, data: bytes, limits: Limits) -> Loaded:
         """One source, loaded (or found) the way load_all would; kept for the next load_all."""
-        key = _key(source, data, repr(limits))
+        key = _key(source, source_digest(data), repr(limits))
         loaded = self._cached(key, data, content_dir, {}) or _load(source, content_dir, data, limits)
         self.memory[key] = loaded
         return loaded
@@ -165,12 +167,15 @@ def _identity(info: os.stat_result) -> tuple[int, int, int]:
     return info.st_size, info.st_mtime_ns, info.st_ino
 
 
-def _key(source: Source, data: bytes, limits_key: str) -> str:
-    digest = hashlib.blake2b(digest_size=16)
-    for part in (source.kind, source.rel, source.slug, source.name_date or "", limits_key):
-        digest.update(part.encode("utf-8", "surrogatepass") + b"\x00")
-    digest.update(data)
-    return digest.hexdigest()
+def source_digest(data: bytes) -> str:
+    """A source's bytes, hashed once a build: its cache key here, and what an
+    output showing it depends on (incremental.InputDigests)."""
+    return hashlib.blake2b(data, digest_size=16).hexdigest()
+
+
+def _key(source: Source, digest: str, limits_key: str) -> str:
+    parts = (source.kind, source.rel, source.slug, source.name_date or "", limits_key, digest)
+    return hashlib.blake2b("\x00".join(parts).encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()
 
 
 def _load(source: Source, content_dir: Path, data: bytes, limits: Limits) -> Loaded:

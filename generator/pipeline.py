@@ -76,6 +76,7 @@ class Plan:
     outputs: list[Output] = field(default_factory=list)
     now: dt.datetime | None = None
     source_bytes: dict[str, bytes] = field(default_factory=dict)  # content sources as parsed
+    source_digests: dict[str, str] = field(default_factory=dict)  # and a digest of each (parsed_sources)
 
 
 def build_clock(options: Options) -> dt.datetime:
@@ -128,7 +129,7 @@ def _plan_site(options: Options, history: HistoryMemo | None, parsed: ParsedSour
     check_recurrences(site, diagnostics)
     check_images(site, root, settings.image_max_kb, diagnostics)
     outputs = plan_outputs(site, options.template_dir, diagnostics, root)
-    return Plan(diagnostics, site, outputs, now, source_bytes)
+    return Plan(diagnostics, site, outputs, now, source_bytes, loaded.source_digests)
 
 
 def render_outputs(plan: Plan, options: Options, cache: RenderCache | None = None) -> dict[str, bytes]:
@@ -254,7 +255,7 @@ def planned_objects_frozen():
 def _render_and_write(plan: Plan, options: Options, cache: RenderCache | None, inputs) -> BuildResult:
     ctx = _render_context(plan, options)
     if cache is not None:
-        fingerprints = cache.begin(ctx, plan.source_bytes)
+        fingerprints = cache.begin(ctx, plan.source_digests)
         with collector_paused():
             keys = {o.path: fingerprints.of(o) for o in plan.outputs}
     else:
