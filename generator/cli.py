@@ -19,7 +19,6 @@ from . import pipeline
 from .build_cache import CACHE_DIR
 from .incremental import RenderCache
 from .report import FORMATS, format_diagnostics
-from .review import review_site
 from .signals import handling_stop_signals
 from .writer import OutputWriteError
 
@@ -153,6 +152,7 @@ def run_diff(old: Path, new: Path, fmt: str) -> int:
 
 
 def run_check(options: pipeline.Options, fmt: str) -> int:
+    from .review import review_site  # only `check` reviews: a build need not import it
     plan = pipeline.plan_site(options)
     if plan.site is not None:  # warnings a reviewer would give; only `check` asks for them
         review_site(plan.site, plan.source_bytes, plan.diagnostics)
