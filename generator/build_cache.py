@@ -55,16 +55,31 @@ def read_file(path: str | os.PathLike) -> bytes:
     open() and pathlib cost more than the reading."""
     fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC)
     try:
-        size = os.fstat(fd).st_size
-        first = os.read(fd, size + 1)
-        if len(first) <= size:  # a regular file reads short only at its end
-            return first
-        chunks = [first]  # grown since the fstat, or a size the file system does not report
-        while chunks[-1]:
-            chunks.append(os.read(fd, 1 << 16))
-        return b"".join(chunks)
+        return _read_all(fd)
     finally:
         os.close(fd)
+
+
+def read_file_and_stat(path: str | os.PathLike) -> tuple[bytes, os.stat_result]:
+    """The bytes, and the file's stat taken after reading them: a stat still equal
+    to one recorded earlier then says no write came between (input_state.py)."""
+    fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC)
+    try:
+        data = _read_all(fd)
+        return data, os.fstat(fd)
+    finally:
+        os.close(fd)
+
+
+def _read_all(fd: int) -> bytes:
+    size = os.fstat(fd).st_size
+    first = os.read(fd, size + 1)
+    if len(first) <= size:  # a regular file reads short only at its end
+        return first
+    chunks = [first]  # grown since the fstat, or a size the file system does not report
+    while chunks[-1]:
+        chunks.append(os.read(fd, 1 << 16))
+    return b"".join(chunks)
 
 
 @dataclass(frozen=True)

@@ -27,7 +27,8 @@ RACY_NS = 2_000_000_000  # coarser than any file system's mtime step we build on
 WATCHED = ("content", "templates")
 
 
-def _digest(data: bytes) -> str:
+def file_digest(data: bytes) -> str:
+    """A file's bytes, hashed: here, and as the key of a parsed source (parsed_sources.py)."""
     return hashlib.blake2b(data, digest_size=16).hexdigest()
 
 
@@ -41,6 +42,15 @@ class InputState:
 
     def as_plain(self) -> dict:
         return {"digest": self.digest, "files": self.files, "taken_ns": self.taken_ns}
+
+    def digest_of(self, rel: str, info: os.stat_result) -> str | None:
+        """The recorded digest of a file read since, when its stat taken after that
+        reading is the recorded one and older than the record by more than RACY_NS
+        (as above: a write since would have moved its mtime); else None."""
+        entry = self.files.get(rel)
+        if entry is None or info.st_mtime_ns >= self.taken_ns - RACY_NS:
+            return None
+        return entry[3] if entry[:3] == [info.st_size, info.st_mtime_ns, info.st_ino * 2] else None
 
     @classmethod
     def from_plain(cls, data) -> "InputState | None":
@@ -109,7 +119,7 @@ def _entry(path: str | Path, old: list | None, trusted_before: int, entry: os.Di
         return [*stat, old[3]]
     try:
         with open(path, "rb") as handle:
-            return [*stat, _digest(handle.read())]
+            return [*stat, file_digest(handle.read())]
     except OSError:  # a folder (through a link), or gone meanwhile
         return [*stat, f"unreadable-{os.path.realpath(path)}"]
 

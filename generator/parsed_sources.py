@@ -35,11 +35,12 @@ import pickle
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from .build_cache import CacheFolder, read_file
+from .build_cache import CacheFolder, read_file_and_stat
 from .content.discover import Source
 from .content.limits import Limits
 from .content.load import load_source
 from .diagnostics import Diagnostic, Diagnostics
+from .input_state import InputState, file_digest
 
 FOLDER = "parsed"
 PACK = "parsed-pack"  # every entry of FOLDER, in one pickle
@@ -63,7 +64,7 @@ class LoadedSources:
     broken: dict[str, set[str]] = field(default_factory=dict)  # kind → slugs of files that failed
     orphan_refs: list = field(default_factory=list)
     source_bytes: dict[str, bytes] = field(default_factory=dict)  # rel → the bytes parsed
-    source_digests: dict[str, str] = field(default_factory=dict)  # rel → source_digest of those bytes
+    source_digests: dict[str, str] = field(default_factory=dict)  # rel → input_state.file_digest of those bytes
     parsed: list[str] = field(default_factory=list)  # rels parsed afresh (not from the cache)
 
 
@@ -78,7 +79,9 @@ class ParsedSources:
         self.pack_keys: set[str] = set()  # the keys of the pack's entries whose files were unchanged
 
     def load_all(self, sources: list[Source], content_dir: Path, limits: Limits,
-                 diagnostics: Diagnostics) -> LoadedSources:
+                 diagnostics: Diagnostics, inputs: InputState | None = None) -> LoadedSources:
+        """`inputs`: this build's input state, whose digests of unchanged files
+        stand for hashing their bytes again."""
         result = LoadedSources()
         used: dict[str, Loaded] = {}
         by_source: dict[str, Loaded] = {}
@@ -88,8 +91,9 @@ class ParsedSources:
         for source in sources:
             # Incremental rebuilds fingerprint exactly the bytes that were parsed: a
             # file saved again mid-build must not pair new bytes with an old render.
-            data = result.source_bytes[source.rel] = read_file(source.path)
-            digest = result.source_digests[source.rel] = source_digest(data)
+            data, info = read_file_and_stat(source.path)
+            digest = (inputs and inputs.digest_of(source.rel, info)) or file_digest(data)
+            result.source_bytes[source.rel], result.source_digests[source.rel] = data, digest
             key = keys[source.rel] = _key(source, digest, limits_key)
             loaded = self._cached(key, data, content_dir, packed)
             if loaded is None:
@@ -115,7 +119,7 @@ class ParsedSources:
 
     def load_one(self, source: Source, content_dir: Path, data: bytes, limits: Limits) -> Loaded:
         """One source, loaded (or found) the way load_all would; kept for the next load_all."""
-        key = _key(source, source_digest(data), repr(limits))
+        key = _key(source, file_digest(data), repr(limits))
         loaded = self._cached(key, data, content_dir, {}) or _load(source, content_dir, data, limits)
         self.memory[key] = loaded
         return loaded
@@ -165,12 +169,6 @@ def _entry_files(folder: CacheFolder) -> dict[str, tuple[int, int, int]]:
 
 def _identity(info: os.stat_result) -> tuple[int, int, int]:
     return info.st_size, info.st_mtime_ns, info.st_ino
-
-
-def source_digest(data: bytes) -> str:
-    """A source's bytes, hashed once a build: its cache key here, and what an
-    output showing it depends on (incremental.InputDigests)."""
-    return hashlib.blake2b(data, digest_size=16).hexdigest()
 
 
 def _key(source: Source, digest: str, limits_key: str) -> str:

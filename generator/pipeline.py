@@ -27,7 +27,7 @@ from .event_times import zone
 from .graph import Site, build_graph
 from .history import HistoryMemo, read_dates
 from .incremental import RenderCache
-from .input_state import current_inputs
+from .input_state import InputState, current_inputs
 from .output_folder import output_folder_problem
 from .output_update import Renderer, bound_markdown_memo, compile_templates, render_with, update_output
 from .parsed_sources import ParsedSources
@@ -89,11 +89,13 @@ def build_clock(options: Options) -> dt.datetime:
     return dt.datetime.now(dt.timezone.utc).replace(microsecond=0)
 
 
-def plan_site(options: Options, history: HistoryMemo | None = None, parsed: ParsedSources | None = None) -> Plan:
+def plan_site(options: Options, history: HistoryMemo | None = None, parsed: ParsedSources | None = None,
+              inputs: InputState | None = None) -> Plan:
     """load → validate → graph → plan. Writes nothing. `history`: the last git
-    log read, and `parsed`: the sources loaded before, both kept by a cache."""
+    log read, and `parsed`: the sources loaded before, both kept by a cache;
+    `inputs`: the digests of this build's input files, when taken."""
     with collector_paused():
-        return _plan_site(options, history, parsed)
+        return _plan_site(options, history, parsed, inputs)
 
 
 @contextmanager
@@ -111,13 +113,14 @@ def collector_paused():
             gc.enable()
 
 
-def _plan_site(options: Options, history: HistoryMemo | None, parsed: ParsedSources | None) -> Plan:
+def _plan_site(options: Options, history: HistoryMemo | None, parsed: ParsedSources | None,
+               inputs: InputState | None) -> Plan:
     diagnostics = Diagnostics()
     root = options.root
     settings = load_settings(root, diagnostics, options.base_url)
     found = discover(root, diagnostics, settings.published_types if settings else DEFAULT_TYPES)
     loaded = (parsed or ParsedSources()).load_all(found.sources, root / "content",
-                                                  settings.limits if settings else Limits(), diagnostics)
+                                                  settings.limits if settings else Limits(), diagnostics, inputs)
     items, broken, orphan_refs, source_bytes = loaded.items, loaded.broken, loaded.orphan_refs, loaded.source_bytes
     if settings is None:
         return Plan(diagnostics)
@@ -231,7 +234,7 @@ def build(options: Options, cache: RenderCache | None = None) -> BuildResult:
         if outcome is not None and (result := _replayed(outcome)) is not None:
             cache.rendered = []
             return result
-    plan = plan_site(options, cache.history if cache else None, cache.parsed if cache else None)
+    plan = plan_site(options, cache.history if cache else None, cache.parsed if cache else None, inputs)
     if plan.diagnostics.has_errors():
         return BuildResult(plan.diagnostics)
     with planned_objects_frozen():
