@@ -13,22 +13,30 @@ dates a build shows must mean something and must not depend on when it ran:
 
 A shallow clone lacks the early commits: files whose history reaches the cut get
 the cut's date as their first (and maybe last) commit. That is reported, once.
+
+The log is a function of the commits HEAD reaches, so the build cache keeps the
+last one read by HEAD (and the site's place in the repository): a rebuild after
+an edit, with no commit since, reads no log. Not for a shallow clone, whose
+history can deepen under the same HEAD.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import json
 import os
 import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable
 
+from .build_cache import CacheFolder
 from .diagnostics import Diagnostics, Location
 
 UTC = dt.timezone.utc
 COMMIT = "@@"  # starts each commit's line in our log format; statuses and paths follow
 CONTENT = "content"
+MEMO_FILE = "history.json"  # in the build cache folder
 
 
 @dataclass(frozen=True)
@@ -39,10 +47,39 @@ class SourceDates:
 
 @dataclass
 class HistoryMemo:
-    """The last log read, by HEAD: a watch session reads history again only after
-    a commit (the log of a 13,000-file repository takes about a second)."""
-    head: str = ""
+    """The last log read, by HEAD: a watch session, or with a cache folder a
+    build, reads history again only after a commit (the log of a 13,000-file
+    repository takes about a second)."""
+    head: str = ""  # head_state() of the log read
     dates: dict[str, SourceDates] = field(default_factory=dict)
+    folder: CacheFolder | None = None  # where it persists between builds
+
+    def recall(self, head: str) -> bool:
+        """Whether the dates of this head are known, here or in the cache folder."""
+        if self.head == head:
+            return True
+        payload = self.folder.read(MEMO_FILE) if self.folder is not None else None
+        try:
+            data = json.loads(payload) if payload is not None else {}
+            if data.get("head") != head:
+                return False
+            self.dates = {path: SourceDates(_utc(first), _utc(last)) for path, (first, last) in data["dates"].items()}
+        except (ValueError, KeyError, TypeError, AttributeError, OverflowError):
+            return False  # a corrupt or foreign entry: read the log again
+        self.head = head
+        return True
+
+    def remember(self, head: str, dates: dict[str, SourceDates], persist: bool) -> None:
+        self.head, self.dates = head, dates
+        if persist and self.folder is not None:
+            plain = {path: [int(d.first.timestamp()), int(d.last.timestamp())] for path, d in dates.items()}
+            self.folder.write(MEMO_FILE, json.dumps({"head": head, "dates": plain}).encode("utf-8"))
+
+
+def _utc(seconds) -> dt.datetime:
+    if type(seconds) is not int:
+        raise TypeError("a commit time is a whole number of seconds")
+    return dt.datetime.fromtimestamp(seconds, UTC)
 
 
 def read_dates(root: Path, sources: Iterable[str], diagnostics: Diagnostics,
@@ -75,18 +112,19 @@ def _git(root: Path, *args: str) -> str | None:
 
 
 def head_state(root: Path) -> str | None:
-    """"true <shallow> <HEAD>" inside a work tree with a commit; what the dates depend on."""
-    return _git(root, "rev-parse", "--is-inside-work-tree", "--is-shallow-repository", "HEAD")
+    """"true <shallow> <the site's folder in the repository> <HEAD>" (one a line)
+    inside a work tree with a commit; what the dates depend on."""
+    return _git(root, "rev-parse", "--is-inside-work-tree", "--is-shallow-repository", "--show-prefix", "HEAD")
 
 
 def _committed_dates(root: Path, diagnostics: Diagnostics, memo: HistoryMemo) -> dict[str, SourceDates]:
     state = head_state(root)
     if state is None or not state.startswith("true"):  # outside git, or no commit yet
         return {}
-    _, shallow, head = state.split()
-    if memo.head != head:
+    shallow = state.split("\n")[1]
+    if not memo.recall(state):
         log = _git(root, "log", f"--format={COMMIT}%at", "--name-status", "-M", "-z", "--relative", "--", CONTENT)
-        memo.head, memo.dates = head, _dates_from_log(log or "")
+        memo.remember(state, _dates_from_log(log or ""), persist=shallow == "false" and log is not None)
     if shallow == "true":
         diagnostics.warning(Location(CONTENT), "This is a shallow git clone: content files whose history "
                             "reaches the cut are dated by the cut (announced, CREATED, updated).",

@@ -104,6 +104,7 @@ class RenderCache:
         written, record = folder.load_manifest(out_dir)
         outcome, others = record.get("outcome"), _paths(record.get("others"))
         return cls(written=written, templates=TemplateCodeCache(folder), folder=folder, in_place=in_place,
+                   history=HistoryMemo(folder=folder),
                    parsed=ParsedSources(folder), markdown=MarkdownMemo(store=MarkdownStore(folder)),
                    inputs=InputState.from_plain(record.get("inputs")),
                    outcome=outcome if isinstance(outcome, dict) else {}, others=others,
