@@ -42,9 +42,9 @@ class Output:
     in_sitemap: bool = False
     identity: str = ""  # how it renders, besides its inputs: see the module's doc
 
-
-    @property
+    @cached_property
     def path(self) -> str:
+        """Kept once made: planning, keying and writing ask for it five times per output."""
         return output_path(self.url)
 
 
@@ -59,8 +59,6 @@ def identity_of(value: Any) -> str:
     if isinstance(value, PersonRef):
         return repr((value.slug, value.name, value.url, value.affiliation, value.equal))
     if isinstance(value, (list, tuple)):
-        if all(type(v) is str for v in value):  # e.g. every posts page lists all page URLs: no recursion
-            return "[" + ", ".join(map(repr, value)) + "]"
         return "[" + ", ".join(map(identity_of, value)) + "]"
     if isinstance(value, dict):
         return "{" + ", ".join(f"{identity_of(k)}: {identity_of(v)}" for k, v in value.items()) + "}"

@@ -39,7 +39,8 @@ def render_template(template: str, ctx: RenderContext, **context) -> bytes:
 
 def page(url: str, template: str, inputs: Iterable[str], origin: Location | None = None,
          build: Builder | None = None, **context) -> Output:
-    """A page; `build(ctx)` adds what can only be chosen at render time (the clock)."""
+    """A page; `build(ctx)` adds what is chosen at render time (the clock), or is
+    cheaper made then than described in the key (the posts pages' URLs)."""
     identity = f"{template} {identity_of(build)} {identity_of(context)}"
     return Output(url=url, render=partial(_render_page, template, url, context, build),
                   inputs=frozenset(inputs) | {THEME, SETTINGS}, origin=origin, kind="page",
@@ -269,8 +270,8 @@ def _plan_posts(site: Site) -> list[Output]:
         # A list page shows its own posts; which posts those are (and how many
         # pages there are) is in its arguments, which fingerprints include.
         shown = posts[(number - 1) * POSTS_PER_PAGE:number * POSTS_PER_PAGE]
-        outputs.append(page(url, "posts.html", depends_on(shown, site), posts=shown,
-                            page_number=number, page_count=page_count, page_urls=page_urls))
+        outputs.append(page(url, "posts.html", depends_on(shown, site), posts=shown, page_number=number,
+                            page_count=page_count, build=partial(_posts_page_urls, page_count)))
     for post in posts:
         outputs.append(page(item_url(post), "post.html", depends_on([post], site), _origin(post), post=post))
     tags = sorted(set(site.posts_by_tag) | set(site.projects_by_tag))
@@ -280,6 +281,13 @@ def _plan_posts(site: Site) -> list[Output]:
         outputs.append(page(tag_url(tag), "tag.html", depends_on([*tagged, *projects], site), tag=tag,
                             posts=tagged, projects=projects, has_feed=bool(tagged)))
     return outputs
+
+
+def _posts_page_urls(page_count: int, ctx: RenderContext) -> dict:
+    """Every page's URL, made when a page renders: as a planned argument, the
+    N-long list was described N times for the N pages' cache keys (N² work);
+    page_count, in the key already, decides it."""
+    return {"page_urls": [posts_page_url(n) for n in range(1, page_count + 1)]}
 
 
 def posts_page_url(number: int) -> str:
