@@ -37,11 +37,10 @@ from .search.index import SearchIndex
 
 
 def _hash(*parts: str) -> str:
-    digest = hashlib.blake2b(digest_size=16)
-    for part in parts:
-        digest.update(part.encode("utf-8", "surrogatepass"))
-        digest.update(b"\x00")
-    return digest.hexdigest()
+    """The parts, each ended by a NUL, hashed. Joined first: one encode and one
+    update instead of two per part (30,000 calls plan a 10,000-post site)."""
+    joined = "\x00".join(parts) + "\x00"
+    return hashlib.blake2b(joined.encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()
 
 
 class TemplateCodeCache(jinja2.BytecodeCache):
