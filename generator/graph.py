@@ -203,11 +203,12 @@ def _unify_tags(site: Site, diagnostics: Diagnostics) -> None:
     the first spelling by date, with a warning at the others; two different tags
     that share a slug ("C++", "C#" → /tags/c/) are an error naming both files."""
     first: dict[str, tuple[str, Item]] = {}
+    slugs: dict[str, str] = {}  # tag → its slug: a few hundred tags are written 25,000 times
     for item in sorted((i for kind in ("posts", "projects", "events") for i in site.kind(kind).values()),
                        key=_written_order):
         tags = []
         for index, tag in enumerate(item.tags):
-            slug = tag_slug(tag)
+            slug = slugs.get(tag) or slugs.setdefault(tag, tag_slug(tag))
             spelling, owner = first.setdefault(slug, (tag, item))
             if spelling != tag:
                 where = item.where("tags", index)
@@ -251,32 +252,36 @@ _MEMBER_LISTS = {"projects": "projects_by_member", "posts": "posts_by_member", "
 
 
 def _derive_back_references(site: Site) -> None:
+    # Each kind is sorted once and grouped in that order: every order is total
+    # (the slug breaks ties), so a group is already sorted (a 10,000-post site
+    # sorted its posts again per member and per tag).
+    ordered = {kind: sorted(site.kind(kind).values(), key=key, reverse=reverse)
+               for kind, (key, reverse) in _ORDER.items()}
     by_member: dict[str, dict[str, dict[str, Item]]] = defaultdict(lambda: defaultdict(dict))
     for kind, (people_field,) in PEOPLE_FIELDS.items():
-        for item in site.kind(kind).values():
+        for item in ordered[kind]:
             for person in getattr(item, people_field):
                 if person.member:  # keyed by slug: listed once even if named twice
                     by_member[kind][person.member.slug][item.slug] = item
     for kind, attribute in _MEMBER_LISTS.items():
-        key, reverse = _ORDER[kind]
-        setattr(site, attribute, {member: sorted(items.values(), key=key, reverse=reverse)
-                                  for member, items in by_member[kind].items()})
+        setattr(site, attribute, {member: list(items.values()) for member, items in by_member[kind].items()})
     sessions: dict[str, list[Event]] = defaultdict(list)
     for event in site.events.values():
         if event.series and event.series.slug in site.series:
             sessions[event.series.slug].append(event)
     # Sessions of one series share a zone: their local starts order them.
     site.sessions_by_series = {s: sorted(v, key=_ORDER["events"][0]) for s, v in sorted(sessions.items())}
-    site.posts_by_tag = _group_by_tag(site.posts.values(), _ORDER["posts"][0])
-    site.projects_by_tag = _group_by_tag(site.projects.values(), _ORDER["projects"][0])
+    site.posts_by_tag = _group_by_tag(ordered["posts"])
+    site.projects_by_tag = _group_by_tag(ordered["projects"])
 
 
-def _group_by_tag(items: Iterable, key) -> dict[str, list]:
+def _group_by_tag(ordered: Iterable) -> dict[str, list]:
+    """Items by tag, tags in order, each group in the order `ordered` came in."""
     groups: dict[str, list] = defaultdict(list)
-    for item in items:
+    for item in ordered:
         for tag in item.tags:
             groups[tag].append(item)
-    return {tag: sorted(v, key=key) for tag, v in sorted(groups.items())}
+    return dict(sorted(groups.items()))
 
 
 def _warn_unused(site: Site, diagnostics: Diagnostics) -> None:
