@@ -97,3 +97,23 @@ def test_a_file_that_cannot_be_moved_in_undoes_the_whole_update(tmp_path):
     assert staging_folders(root) == []
     assert build(root).returncode == 0  # once it can, the next build makes the same site a clean build does
     assert differences(tree(root / "output"), clean_build(root, tmp_path / "clean")) == []
+
+
+def test_a_kept_file_deleted_or_cut_short_by_hand_is_made_again(tmp_path):
+    """A build checks each file it keeps against the cache's record of it (a
+    stat, in_place.InPlace.keep): pages and a feed deleted or truncated, and a
+    search index file deleted, all come back as a clean build makes them."""
+    root = built_site(tmp_path)
+    out = root / "output"
+    folder = out.stat().st_ino
+    (out / "about/index.html").unlink()
+    truncated = out / "members/ananya-sharma/index.html"  # shows no edited post: kept, not rendered
+    truncated.write_bytes(truncated.read_bytes()[:100])
+    (out / "feed.xml").unlink()
+    index_file = next(p for p in sorted((out / "pagefind").rglob("*")) if p.is_file() and p.suffix == ".pf_fragment")
+    index_file.unlink()
+    edit_post(root, "\nOne more sentence.\n")
+    result = build(root)
+    assert result.returncode == 0, result.output
+    assert (out.stat().st_ino, staging_folders(root)) == (folder, [])  # updated in place
+    assert differences(tree(out), clean_build(root, tmp_path / "clean")) == []
