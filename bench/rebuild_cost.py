@@ -37,6 +37,7 @@ if sys.argv[1] == "no-search":
     class NoSearch:
         def begin(self, *settings): pass
         def known(self, written): return written
+        def expect(self, planned, rendering): pass
         def take(self, path, data): pass
         def stage(self, staging, files): return []
         def write_in_place(self, out_dir, files): return []

@@ -76,6 +76,7 @@ class Companion(Protocol):
     index (search/index.py). Not a planned output: its files are known only
     once the pages are."""
 
+    def expect(self, planned: list[str], rendering: list[str]) -> None: ...  # before rendering: what will come
     def take(self, path: str, data: bytes) -> None: ...  # each output rendered, as it arrives here
     def stage(self, staging: Staging, files: dict[str, Written]) -> list[str]: ...  # before the swap
     def write_in_place(self, out_dir: Path, files: dict[str, Written]) -> list[str]: ...  # after the pages
@@ -110,6 +111,7 @@ def _staged(outputs: list[Output], keys: dict[str, str], render: Renderer, stagi
                 update.files[output.path] = old
             else:
                 todo.append(output)
+        companion.expect([o.path for o in outputs], [o.path for o in todo])
         workers = worker_count(len(todo), render.jobs)
         if workers > 1:
             render.before_fork()
@@ -138,6 +140,7 @@ def _staged(outputs: list[Output], keys: dict[str, str], render: Renderer, stagi
 def _in_place(outputs: list[Output], todo: list[Output], keys: dict[str, str], render: Renderer, out_dir: Path,
               previous: dict[str, Written], companion: Companion) -> Update | None:
     update = Update({o.path: previous[o.path] for o in outputs if o.path in previous})
+    companion.expect([o.path for o in outputs], [o.path for o in todo])
     changed: dict[str, bytes] = {}
     for output in todo:
         data = render(output)

@@ -16,6 +16,8 @@ from test_search import _sample_now, copy_sample_site, tree
 from generator import pipeline
 from generator.incremental import RenderCache
 from generator.search import index as search_index
+from generator.search.ahead import Ahead
+from generator.search.index import Page
 from generator.search.service import index_pages
 from generator.search.shards import Shard, assign
 
@@ -170,3 +172,50 @@ def test_a_shard_size_that_is_not_a_count_is_refused_with_its_line(make_site):
     assert result.returncode == 1
     assert "site.yaml" in result.stdout and "search.shard_size should be between 1 and 1000000, not 0" in result.stdout
     assert "|   shard_size: 0" in result.stdout  # the line, quoted
+
+
+def test_the_edited_posts_shard_is_indexed_while_the_rest_renders(tmp_path):
+    """The post renders before the tag pages that list it: its shard's Pagefind
+    starts then (search/ahead.py), and the rebuild is the clean build."""
+    root = sharded_site(tmp_path / "site")
+    out = tmp_path / "out"
+    build(root, out, RenderCache.persistent(root, out, in_place=False))
+    post = root / LAGOS
+    post.write_text(post.read_text("utf-8") + "\nA zanzibarian afterword.\n", "utf-8")
+    cache = RenderCache.persistent(root, out, in_place=False)
+    build(root, out, cache)
+    assert cache.search.indexed_ahead == 1
+    clean = tmp_path / "clean"
+    build(root, clean)
+    assert tree(clean / "pagefind") == tree(out / "pagefind")
+
+
+def test_a_shard_started_on_a_wrong_guess_is_indexed_again(tmp_path, monkeypatch):
+    """Ahead of time, the shard's pages are a guess; the index uses a run started
+    on it only when the shard's key is the one all pages give. Here the guess
+    leaves a page out: its run is not used, and the bytes are a clean build's."""
+    root = sharded_site(tmp_path / "site")
+    out = tmp_path / "out"
+    build(root, out, RenderCache.persistent(root, out, in_place=False))
+    guessed = Ahead.entries
+    monkeypatch.setattr(Ahead, "entries", lambda self, shard, url: guessed(self, shard, url)[1:])
+    post = root / LAGOS
+    post.write_text(post.read_text("utf-8") + "\nA zanzibarian afterword.\n", "utf-8")
+    cache = RenderCache.persistent(root, out, in_place=False)
+    build(root, out, cache)
+    clean = tmp_path / "clean"
+    build(root, clean)
+    assert tree(clean / "pagefind") == tree(out / "pagefind")
+    assert cache.search.indexed_ahead == 0
+
+
+def test_a_page_that_changes_kind_stops_the_guess():
+    post, other = Page("d1", "r1", "Post"), Page("d2", "r2", "Post")
+    guess = {"posts/a/index.html": post, "posts/b/index.html": other}
+    ahead = Ahead(guess, set(guess), 10)
+    assert ahead.arrived("posts/a/index.html", Page("d3", "r3", "Post")) is None  # b, in its shard, still to come
+    assert ahead.arrived("posts/b/index.html", other) == Shard("", ("Post",))
+    ahead = Ahead(guess, set(guess), 10)
+    assert ahead.arrived("posts/a/index.html", Page("d3", "r3", "Project")) is None
+    assert ahead.arrived("posts/b/index.html", Page("d4", "r4", "Post")) is None  # no guess any more
+    assert Ahead({}, {"posts/new/index.html"}, 10).arrived("posts/new/index.html", post) is None  # a new page

@@ -6,7 +6,9 @@ build cache kept gives the record remembered for its bytes' digest. The records
 are split into shards (shards.py), each its own Pagefind bundle; a shard whose
 records did not change keeps the files of the last build and Pagefind does not
 run for it. The others are indexed, concurrently, one Pagefind process per
-shard, each with that shard's records in URL order. The changed files go out
+shard, each with that shard's records in URL order. A build that renders few
+pages starts a shard's Pagefind as soon as the last of its pages to render is
+in (`take`), so that it runs beside the rest of the build (`ahead`). The changed files go out
 with the pages: staged and swapped in with them (`stage`), or, in watch,
 written after the pages (`write_in_place`), so the edited page shows first and
 search follows.
@@ -24,9 +26,11 @@ import os
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Iterable
 
 from ..build_cache import CacheFolder, Written
 from ..writer import Staging, update_files
+from .ahead import Ahead
 from .bundle import ENTRY, filter_values, needed_by_a_shard, shard_tag, stable_bundle
 from .records import kind_of, record_of
 from .service import IndexerError, index_pages, indexer_version
@@ -36,6 +40,9 @@ from .reserved import FOLDER  # reserved: no content, alias or asset may be publ
 RECORDS = "search"  # the cache folder's subfolder of records
 STATE_VERSION = 2  # of the state file's layout: another is read as empty
 BUNDLE_LAYOUT = 2  # of a shard's files (bundle.needed_by_a_shard, page ids): another makes every shard again
+# A build rendering more pages than this indexes once they are all in (ahead.py):
+# guessing each shard's pages early would start Pagefind for shards that change again.
+AHEAD_LIMIT = 200
 
 
 def _digest(data: bytes) -> str:
@@ -95,9 +102,23 @@ class SearchIndex:
         self.jobs: dict[str, Job] = {}  # every shard of the pending state, by folder
         self.base_path = "/"
         self.shard_size = DEFAULT_SIZE
+        self.version = indexer_version()  # read once: a metadata lookup costs more than a shard's key
+        self.ahead = Ahead()
+        self.indexed_ahead = 0  # shards of the last build whose files came from a Pagefind run started ahead
 
     def begin(self, base_path: str, shard_size: int = DEFAULT_SIZE) -> None:
         self.base_path, self.shard_size, self.taken, self.pending = base_path, shard_size, {}, None
+        self.ahead.stop()
+        self.ahead, self.indexed_ahead = Ahead(), 0
+
+    def expect(self, planned: Iterable[str], rendering: Iterable[str]) -> None:
+        """The paths of this build's outputs, and of those it renders (the others
+        keep the record they had): `take` can then tell when a shard is complete."""
+        rendering = [path for path in rendering if path.endswith(".html")]
+        if len(rendering) <= AHEAD_LIMIT:
+            guess = {path: self.state.pages.get(path) for path in planned if path.endswith(".html")}
+            self.ahead = Ahead({path: page for path, page in guess.items() if page is not None}, set(rendering),
+                               self.shard_size)
 
     def known(self, written: dict[str, Written]) -> dict[str, Written]:
         """The build cache's record of output/, less the pages whose record is
@@ -115,10 +136,12 @@ class SearchIndex:
         record = record_of(data)
         if record is None:
             self.taken[path] = Page(_digest(data), None)
+            self._index_ahead(path, self.taken[path])
             return
         record_digest = _digest(record)
         self._keep(record_digest, record)
         self.taken[path] = Page(_digest(data), record_digest, kind_of(record))
+        self._index_ahead(path, self.taken[path])
 
     def _keep(self, digest: str, record: bytes) -> None:
         """A record, on disk when there is a cache folder: 10,000 posts' records
@@ -201,21 +224,42 @@ class SearchIndex:
             members.setdefault(shard_of[path], []).append((self._url(path), page.record))
         if not members:  # an empty index still answers the search page
             members[Shard("", ())] = []
-        jobs = {}
-        for shard, entries in sorted(members.items(), key=lambda pair: pair[0].folder):
-            entries = tuple(sorted(entries))
-            key = _digest(repr((indexer_version(), BUNDLE_LAYOUT, shard, entries)).encode("utf-8"))
-            jobs[shard.folder] = Job(shard, entries, key)
-        return jobs
+        return {shard.folder: self._job(shard, entries)
+                for shard, entries in sorted(members.items(), key=lambda pair: pair[0].folder)}
+
+    def _job(self, shard: Shard, entries: list[tuple[str, str]]) -> Job:
+        entries = tuple(sorted(entries))
+        return Job(shard, entries, _digest(repr((self.version, BUNDLE_LAYOUT, shard, entries)).encode("utf-8")))
+
+    def _index_ahead(self, path: str, page: Page) -> None:
+        """Start indexing the page's shard now, if this page completes it (ahead.py)."""
+        shard = self.ahead.arrived(path, page)
+        if shard is None:
+            return
+        job = self._job(shard, self.ahead.entries(shard, self._url))
+        known = self.state.shards.get(shard.folder)
+        if known is None or known.key != job.key:
+            self.ahead.start(job, self._index)
 
     def _index_all(self, jobs: list[Job]) -> list[tuple[dict[str, bytes], tuple[str, ...]]]:
         """One Pagefind process per shard, as many at once as this process may use
-        cores: each is bounded by its shard's size, and they share the work."""
-        workers = min(len(jobs), len(os.sched_getaffinity(0)))
-        if workers <= 1:
-            return [self._index(job) for job in jobs]
-        with ThreadPoolExecutor(workers) as pool:
-            return list(pool.map(self._index, jobs))
+        cores: each is bounded by its shard's size, and they share the work. A
+        shard started ahead with the same key is not indexed again."""
+        started = {job.key: future for job in jobs if (future := self.ahead.result_of(job)) is not None}
+        rest = [job for job in jobs if job.key not in started]
+        self.indexed_ahead = len(started)
+        try:
+            workers = min(len(rest), len(os.sched_getaffinity(0)))
+            if workers <= 1:
+                made = [self._index(job) for job in rest]
+            else:
+                with ThreadPoolExecutor(workers) as pool:
+                    made = list(pool.map(self._index, rest))
+            by_key = {**{job.key: result for job, result in zip(rest, made)},
+                      **{key: future.result() for key, future in started.items()}}
+        finally:
+            self.ahead.stop()  # and wait for any started on a wrong guess
+        return [by_key[job.key] for job in jobs]
 
     def _index(self, job: Job) -> tuple[dict[str, bytes], tuple[str, ...]]:
         records = [(url, self._record(digest).decode("utf-8")) for url, digest in job.entries]
