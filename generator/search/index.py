@@ -26,7 +26,7 @@ import os
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterable
+from typing import Callable, Iterable, Iterator
 
 from ..build_cache import CacheFolder, Written
 from ..writer import Staging, update_files
@@ -160,11 +160,21 @@ class SearchIndex:
     # ── putting the index files next to the pages ──
     def stage(self, staging: Staging, files: dict[str, Written]) -> list[str]:
         """Write the index into a staged output folder; the paths that changed."""
-        target, made = self._plan(files)
         old = self.state.files()
-        for path, about in target.items():
-            if old.get(path) == about and staging.keep(path, about[1]):
-                continue  # also a re-indexed shard's files that came out the same (its other pages')
+        put: set[str] = set()
+
+        def put_in(path: str, data: bytes) -> None:
+            """Each file as its shard is made: 10,000 posts' shards (about 90 MB)
+            are never all held at once."""
+            if not (old.get(path) == (_digest(data), len(data)) and staging.keep(path, len(data))):
+                staging.write(path, data)  # a re-indexed shard's files that came out the same are kept
+            put.add(path)
+
+        target = self._plan(files, put_in)
+        made: dict[str, bytes] = {}
+        for path, about in target.items():  # the files of the shards not made again
+            if path in put or (old.get(path) == about and staging.keep(path, about[1])):
+                continue
             if path not in made:  # a file to keep is gone from output/: make its shard again
                 made.update(self._made(self._owner(path)))
             staging.write(path, made[path])
@@ -174,7 +184,8 @@ class SearchIndex:
         """Update the index in output/ after the pages: new files first, each
         entry file (which names the others) next, the manifest (which names the
         shards) last, then old files removed."""
-        target, made = self._plan(files)
+        made: dict[str, bytes] = {}
+        target = self._plan(files, made.__setitem__)
         old = self.state.files()
         changed = [path for path in target if old.get(path) != target[path]]
         ordered = sorted(changed, key=lambda path: (path == FOLDER + MANIFEST, path.endswith("/" + ENTRY), path))
@@ -194,9 +205,9 @@ class SearchIndex:
             self.records = {}  # on disk now: read back only when Pagefind runs again
 
     # ── deciding, and running Pagefind ──
-    def _plan(self, files: dict[str, Written]) -> tuple[dict[str, tuple[str, int]], dict[str, bytes]]:
-        """The index files this build's pages call for, and the bytes of those made
-        anew (the shards whose records changed, and the manifest)."""
+    def _plan(self, files: dict[str, Written], put: Callable[[str, bytes], None]) -> dict[str, tuple[str, int]]:
+        """The index files this build's pages call for; the files made anew (the
+        shards whose records changed, and the manifest) go to `put` as they are made."""
         pages = {}
         for path, written in files.items():
             if path.endswith(".html"):
@@ -206,15 +217,15 @@ class SearchIndex:
         todo = [job for folder, job in self.jobs.items()
                 if folder not in self.state.shards or self.state.shards[folder].key != job.key]
         shards = {folder: self.state.shards[folder] for folder in self.jobs if folder in self.state.shards}
-        made: dict[str, bytes] = {}
         for job, (bundle, tags) in zip(todo, self._index_all(todo)):
-            made.update(bundle)
+            for path, data in bundle.items():
+                put(path, data)
             shards[job.shard.folder] = ShardState(job.key, {p: (_digest(d), len(d)) for p, d in bundle.items()}, tags)
         shards = dict(sorted(shards.items()))
         listing = manifest([job.shard for job in self.jobs.values()], [t for s in shards.values() for t in s.tags])
-        made[FOLDER + MANIFEST] = listing
+        put(FOLDER + MANIFEST, listing)
         self.pending = IndexState(pages, shards, (_digest(listing), len(listing)))
-        return self.pending.files(), made
+        return self.pending.files()
 
     def _jobs(self, pages: dict[str, Page]) -> dict[str, Job]:
         indexed = {path: page for path, page in pages.items() if page.record}
@@ -241,25 +252,23 @@ class SearchIndex:
         if known is None or known.key != job.key:
             self.ahead.start(job, self._index)
 
-    def _index_all(self, jobs: list[Job]) -> list[tuple[dict[str, bytes], tuple[str, ...]]]:
+    def _index_all(self, jobs: list[Job]) -> Iterator[tuple[dict[str, bytes], tuple[str, ...]]]:
         """One Pagefind process per shard, as many at once as this process may use
         cores: each is bounded by its shard's size, and they share the work. A
-        shard started ahead with the same key is not indexed again."""
+        shard started ahead with the same key is not indexed again. Each shard's
+        files in job order, as soon as they are made (not all held at once)."""
         started = {job.key: future for job in jobs if (future := self.ahead.result_of(job)) is not None}
         rest = [job for job in jobs if job.key not in started]
         self.indexed_ahead = len(started)
         try:
             workers = min(len(rest), len(os.sched_getaffinity(0)))
             if workers <= 1:
-                made = [self._index(job) for job in rest]
+                yield from _in_job_order(jobs, started, map(self._index, rest))
             else:
                 with ThreadPoolExecutor(workers) as pool:
-                    made = list(pool.map(self._index, rest))
-            by_key = {**{job.key: result for job, result in zip(rest, made)},
-                      **{key: future.result() for key, future in started.items()}}
+                    yield from _in_job_order(jobs, started, pool.map(self._index, rest))
         finally:
             self.ahead.stop()  # and wait for any started on a wrong guess
-        return [by_key[job.key] for job in jobs]
 
     def _index(self, job: Job) -> tuple[dict[str, bytes], tuple[str, ...]]:
         records = [(url, self._record(digest).decode("utf-8")) for url, digest in job.entries]
@@ -324,3 +333,9 @@ class SearchIndex:
         data = {"version": STATE_VERSION, "pages": {p: [v.digest, v.record, v.kind] for p, v in self.state.pages.items()},
                 "shards": shards, "manifest": self.state.manifest}
         self.folder.write(self.state_name, json.dumps(data, separators=(",", ":")).encode("utf-8"))
+
+
+def _in_job_order(jobs: list[Job], started: dict, made: Iterator) -> Iterator[tuple[dict[str, bytes], tuple[str, ...]]]:
+    """Each job's result: a started one's from its future, the others' from `made`, in order."""
+    for job in jobs:
+        yield started[job.key].result() if job.key in started else next(made)
