@@ -155,7 +155,7 @@ def run_check(options: pipeline.Options, fmt: str) -> int:
     from .review import review_site  # only `check` reviews: a build need not import it
     plan = pipeline.plan_site(options)
     if plan.site is not None:  # warnings a reviewer would give; only `check` asks for them
-        review_site(plan.site, plan.source_bytes, plan.diagnostics)
+        review_site(plan.site, options.root, plan.source_digests, plan.diagnostics)
     report = format_diagnostics(plan.diagnostics, fmt, options.root)
     sys.stdout.write(report)
     if fmt == "text" and not plan.diagnostics.has_errors():

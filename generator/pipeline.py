@@ -24,6 +24,7 @@ from .content.limits import Limits
 from .diagnostics import Diagnostic, Diagnostics, Location
 from .event_checks import check_recurrences
 from .event_times import zone
+from .freed_memory import return_freed_memory
 from .graph import Site, build_graph
 from .history import HistoryMemo, read_dates
 from .incremental import RenderCache
@@ -75,8 +76,9 @@ class Plan:
     site: Site | None = None
     outputs: list[Output] = field(default_factory=list)
     now: dt.datetime | None = None
-    source_bytes: dict[str, bytes] = field(default_factory=dict)  # content sources as parsed
-    source_digests: dict[str, str] = field(default_factory=dict)  # and a digest of each (parsed_sources)
+    # Content source → digest of the bytes parsed (what the build cache keys by). Not
+    # the bytes: 13,000 sources (64 MiB) would live, in every render worker too, to the end.
+    source_digests: dict[str, str] = field(default_factory=dict)
 
 
 def build_clock(options: Options) -> dt.datetime:
@@ -121,18 +123,18 @@ def _plan_site(options: Options, history: HistoryMemo | None, parsed: ParsedSour
     found = discover(root, diagnostics, settings.published_types if settings else DEFAULT_TYPES)
     loaded = (parsed or ParsedSources()).load_all(found.sources, root / "content",
                                                   settings.limits if settings else Limits(), diagnostics, inputs)
-    items, broken, orphan_refs, source_bytes = loaded.items, loaded.broken, loaded.orphan_refs, loaded.source_bytes
+    items, broken, orphan_refs, source_digests = loaded.items, loaded.broken, loaded.orphan_refs, loaded.source_digests
     if settings is None:
         return Plan(diagnostics)
     now = build_clock(options)
     today = now.astimezone(zone(settings.timezone)).date()  # a post dated later waits for its day
     site = build_graph(items, settings, diagnostics, broken=broken, include_drafts=options.drafts,
                        assets=found.assets, orphan_refs=orphan_refs, today=today)
-    site.dates = read_dates(root, source_bytes, diagnostics, history)  # one `git log` for all sources
+    site.dates = read_dates(root, source_digests, diagnostics, history)  # one `git log` for all sources
     check_recurrences(site, diagnostics)
     check_images(site, root, settings.image_max_kb, diagnostics)
     outputs = plan_outputs(site, options.template_dir, diagnostics, root)
-    return Plan(diagnostics, site, outputs, now, source_bytes, loaded.source_digests)
+    return Plan(diagnostics, site, outputs, now, source_digests)
 
 
 def render_outputs(plan: Plan, options: Options, cache: RenderCache | None = None) -> dict[str, bytes]:
@@ -162,29 +164,34 @@ def _render_context(plan: Plan, options: Options) -> RenderContext:
 
 def _render_problem(exc: Exception, output: Output, plan: Plan, options: Options) -> tuple:
     if isinstance(exc, TextTooCostly):
-        return _text_problem(exc, output, plan)
+        return _text_problem(exc, output, plan, options.root)
     return _template_problem(exc, output, options)
 
 
 MARKDOWN_TEXTS = ("body", "first_plot", "summary")  # item fields the theme renders as Markdown
 
 
-def _text_problem(exc: TextTooCostly, output: Output, plan: Plan) -> tuple:
+def _text_problem(exc: TextTooCostly, output: Output, plan: Plan, root: Path) -> tuple:
     """The text the renderer gave up on, found by value among the items' texts."""
     hint = ("Shorten or split the text, or remove the part repeated many times or nested deep "
             "(site.yaml `limits: markdown_seconds` sets the budget).")
     for item in plan.site.all_items():
         for name in MARKDOWN_TEXTS:
             if getattr(item, name, None) == exc.text:
-                return _text_location(item, name, plan.source_bytes), exc.problem, hint
+                return _text_location(item, name, root), exc.problem, hint
     return output.origin or Location(THEME_FOLDER), f"{exc.problem} (while rendering {output.url})", hint
 
 
-def _text_location(item, name: str, source_bytes: dict[str, bytes]) -> Location:
-    """A field's line; for the body of a .md file, the first line after the front matter."""
-    if (name,) in item.positions or item.source not in source_bytes:
+def _text_location(item, name: str, root: Path) -> Location:
+    """A field's line; for the body of a .md file, the first line after the front
+    matter (read again: the build keeps no source's bytes; if the file changed
+    meanwhile, its body no longer ends it and the file's first line is named)."""
+    if (name,) in item.positions:
         return item.where(name)
-    source = source_bytes[item.source].decode("utf-8", "replace").removeprefix("\ufeff")
+    try:
+        source = (root / item.source).read_bytes().decode("utf-8", "replace").removeprefix("\ufeff")
+    except OSError:
+        return item.where(name)
     source = source.replace("\r\n", "\n").replace("\r", "\n")
     if not source.endswith(item.body):
         return item.where()
@@ -237,6 +244,7 @@ def build(options: Options, cache: RenderCache | None = None) -> BuildResult:
     plan = plan_site(options, cache.history if cache else None, cache.parsed if cache else None, inputs)
     if plan.diagnostics.has_errors():
         return BuildResult(plan.diagnostics)
+    return_freed_memory()  # what loading freed: not kept resident, nor inherited by render workers
     with planned_objects_frozen():
         return _render_and_write(plan, options, cache, inputs)
 

@@ -15,6 +15,8 @@ from __future__ import annotations
 import re
 from collections import Counter
 from itertools import combinations
+from pathlib import Path
+from typing import Iterable
 
 from .diagnostics import Diagnostics, Location
 from .graph import Site
@@ -23,11 +25,15 @@ _PLACEHOLDER = re.compile(r"FILL[ -]IN")
 _IMAGE_WITHOUT_ALT = re.compile(r"!\[\s*\]\(|<img\b(?![^>]*\balt\s*=\s*[\"']?[^\"'\s>])[^>]*>", re.I)
 
 
-def review_site(site: Site, source_bytes: dict[str, bytes], diagnostics: Diagnostics) -> None:
-    """Append review warnings; skip a place that already has a diagnostic."""
+def review_site(site: Site, root: Path, sources: Iterable[str], diagnostics: Diagnostics) -> None:
+    """Append review warnings; skip a place that already has a diagnostic.
+    `sources`: the content files (relative to root), read again here (a build keeps no bytes)."""
     found = Diagnostics()
-    for rel, data in sorted(source_bytes.items()):
-        review_text(rel, data.decode("utf-8", errors="replace"), found)
+    for rel in sorted(sources):
+        try:
+            review_text(rel, (root / rel).read_bytes().decode("utf-8", errors="replace"), found)
+        except OSError:  # removed since it was loaded
+            pass
     review_members(site, found)
     review_events(site, found)
     review_tags(site, found)
