@@ -71,13 +71,16 @@ def read_file_and_stat(path: str | os.PathLike) -> tuple[bytes, os.stat_result]:
         os.close(fd)
 
 
+_FIRST_READ = 1 << 16  # most sources and cache entries are smaller: one read, no fstat for the size
+
+
 def _read_all(fd: int) -> bytes:
-    size = os.fstat(fd).st_size
-    first = os.read(fd, size + 1)
-    if len(first) <= size:  # a regular file reads short only at its end
+    first = os.read(fd, _FIRST_READ)
+    if len(first) < _FIRST_READ:  # a regular file reads short only at its end
         return first
-    chunks = [first]  # grown since the fstat, or a size the file system does not report
-    while chunks[-1]:
+    size = os.fstat(fd).st_size
+    chunks = [first, os.read(fd, max(size - len(first), 0) + 1)]
+    while chunks[-1]:  # grown since the fstat, or a size the file system does not report
         chunks.append(os.read(fd, 1 << 16))
     return b"".join(chunks)
 
