@@ -6,7 +6,7 @@ so replacing the file renders the page again (its width and height may change)."
 from __future__ import annotations
 
 import re
-from typing import Iterator
+from typing import Iterable, Iterator
 
 from ..content.models import Item
 
@@ -25,10 +25,11 @@ def body_images(body: str) -> Iterator[tuple[str, str | None, str]]:
         yield match["src"].lstrip("/").split("#")[0].split("?")[0], None, match[0]
 
 
-def images_shown_by(item: Item) -> set[str]:
-    """The input tokens ("content/…") of the images an item's page shows."""
+def images_shown_by(item: Item, in_body: Iterable[tuple[str, str | None, str]] | None = None) -> set[str]:
+    """The input tokens ("content/…") of the images an item's page shows;
+    `in_body`: body_images of its body, when already found."""
     shown = {getattr(item, name) for name in IMAGE_FIELDS if getattr(item, name, None)}
-    shown.update(rel for rel, _, _ in body_images(item.body))
+    shown.update(rel for rel, _, _ in (body_images(item.body) if in_body is None else in_body))
     return {f"content/{rel}" for rel in shown}
 
 

@@ -144,12 +144,12 @@ def check_images(site, root: Path, max_kb: int, diagnostics) -> None:
 
 
 def _shown_images(site, root: Path, diagnostics):
-    from .image_refs import body_images, images_referenced
+    from .image_refs import images_referenced
     for item, field_path, rel in images_referenced(site):
         yield item.where(*field_path), rel
     for item in site.all_items():
         text = None
-        for rel, alt, written in body_images(item.body):
+        for rel, alt, written in site.body_images(item):
             text = text if text is not None else (root / item.source).read_text("utf-8", "replace")
             where = Location(item.source, text[:text.find(written)].count("\n") + 1 if written in text else 0)
             if alt is not None and not alt.strip():
