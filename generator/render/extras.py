@@ -3,9 +3,11 @@ sitemap.xml and robots.txt."""
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import os
 from functools import partial
+from operator import itemgetter
 from pathlib import Path
 from xml.sax.saxutils import escape
 
@@ -13,7 +15,7 @@ from ..content.discover import is_ignored_name
 from ..diagnostics import Diagnostics, Location
 from ..graph import Site
 from ..urls import absolute, item_url, site_path
-from .item_dates import UTC, last_change
+from .item_dates import UTC
 from .outputs import SETTINGS, THEME, Output, RenderContext
 
 STATIC_DIR = "static"  # under templates/: the theme's assets, served at /assets/
@@ -83,32 +85,40 @@ def _render_redirect(target: str, ctx: RenderContext) -> bytes:
     return template.render(target=target, page_url=target).encode("utf-8")
 
 
-def plan_meta(outputs: list[Output]) -> list[Output]:
+def plan_meta(outputs: list[Output], site: Site) -> list[Output]:
     """sitemap.xml lists every page planned so far; robots.txt points at it."""
-    listed = [o for o in outputs if o.in_sitemap]
-    # Each page with the sources it shows: its <lastmod> is their newest commit.
-    pages = sorted((o.url, tuple(sorted(o.inputs))) for o in listed)
-    # Which pages exist depends on every source those pages come from.
-    inputs = frozenset({SETTINGS}).union(*(o.inputs for o in listed))
+    # Each page's <lastmod> is the newest commit among the sources it shows. Chosen
+    # here, where the dates are known: the sitemap's identity is then exactly
+    # what it prints besides the base URL, and it reads no source itself.
+    last = {source: dates.last for source, dates in site.dates.items()}
+    pages = sorted(((o.url, _newest(o.inputs, last)) for o in outputs if o.in_sitemap), key=itemgetter(0))
+    # The home page sums up the site (and declared every source when it showed
+    # it all): its <lastmod> is the site's newest change, the newest of any page.
+    site_changed = max((changed for _, changed in pages if changed is not None), default=None)
+    pages = [(url, site_changed if url == "/" else changed) for url, changed in pages]
+    listed = "\n".join(f"{url} {changed.isoformat() if changed else ''}" for url, changed in pages)
     return [
-        # Identity: the URLs and each one's sources (hashed: the home page lists them all).
-        Output("/sitemap.xml", partial(_render_sitemap, pages), inputs, kind="meta",
-               identity="sitemap " + hashlib.blake2b(repr(pages).encode("utf-8"), digest_size=16).hexdigest()),
+        Output("/sitemap.xml", partial(_render_sitemap, pages), frozenset({SETTINGS}), kind="meta",
+               identity="sitemap " + hashlib.blake2b(listed.encode("utf-8", "surrogatepass"),
+                                                     digest_size=16).hexdigest()),
         Output("/robots.txt", _render_robots, frozenset({SETTINGS}), kind="meta", identity="robots"),
     ]
 
 
-def _render_sitemap(pages: list[tuple[str, tuple[str, ...]]], ctx: RenderContext) -> bytes:
+def _newest(inputs: frozenset[str], last: dict) -> dt.datetime | None:
+    return max(map(last.__getitem__, last.keys() & inputs), default=None)
+
+
+def _render_sitemap(pages: list[tuple[str, dt.datetime | None]], ctx: RenderContext) -> bytes:
     base = ctx.site.settings.base_url
-    rows = "".join(f"  <url><loc>{escape(absolute(base, url))}</loc>{_lastmod(inputs, ctx)}</url>\n"
-                   for url, inputs in pages)
+    rows = "".join(f"  <url><loc>{escape(absolute(base, url))}</loc>{_lastmod(changed)}</url>\n"
+                   for url, changed in pages)
     return ('<?xml version="1.0" encoding="UTF-8"?>\n'
             '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">\n'
             f"{rows}</urlset>\n").encode("utf-8")
 
 
-def _lastmod(inputs: tuple[str, ...], ctx: RenderContext) -> str:
-    changed = last_change(inputs, ctx.site)
+def _lastmod(changed: dt.datetime | None) -> str:
     return f"<lastmod>{changed.astimezone(UTC):%Y-%m-%dT%H:%M:%SZ}</lastmod>" if changed else ""
 
 

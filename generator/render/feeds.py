@@ -9,6 +9,7 @@ order, and a feed's bytes change only when what it shows changes.
 from __future__ import annotations
 
 import datetime as dt
+import heapq
 import html
 import re
 from dataclasses import dataclass
@@ -26,7 +27,7 @@ from .item_dates import event_announced, event_changed, first_start, post_publis
 from .markdown_memo import MarkdownMemo
 from .markup import sanitize
 from .outputs import SETTINGS, Output, RenderContext
-from .pages import newest_posts
+from .pages import newest_first, newest_posts
 from .timefmt import cadence_text, long_date, utc_offset, when_text
 
 if TYPE_CHECKING:  # for annotations: feedgen is imported where a feed renders
@@ -81,11 +82,14 @@ def plan_feeds(site: Site) -> list[Output]:
 
 
 def _posts_feed(spec: FeedSpec, posts: list[Post], site: Site) -> Output:
-    # Every candidate post is an input, not only the N shown: a new post pushes
-    # an old one out. (Posts scheduled for later are not in the graph yet.)
-    inputs = site.sources_shown_by_all(posts) | {SETTINGS}
-    return Output(spec.url, partial(_render_posts, spec, tuple(posts)), frozenset(inputs), kind="feed",
-                  identity=f"posts feed {spec!r} {sorted(p.key for p in posts)}")
+    # The N newest are chosen here: which posts those are, in order, is in the
+    # identity (a new post pushes an old one out), and only their sources are
+    # inputs, so editing an older post leaves the feed alone. (Posts scheduled
+    # for later are not in the graph yet.)
+    shown = heapq.nsmallest(site.settings.feed_items, posts, key=newest_first)  # = newest_posts(posts)[:N]
+    inputs = site.sources_shown_by_all(shown) | {SETTINGS}
+    return Output(spec.url, partial(_render_posts, spec, tuple(shown)), frozenset(inputs), kind="feed",
+                  identity=f"posts feed {spec!r} {[p.key for p in shown]}")
 
 
 def _events_feed(site: Site) -> Output:

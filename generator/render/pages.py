@@ -10,7 +10,7 @@ left out of the graph.)
 
 from __future__ import annotations
 
-import dataclasses
+import heapq
 from collections import defaultdict
 from functools import partial
 from typing import Callable, Iterable
@@ -38,13 +38,20 @@ def render_template(template: str, ctx: RenderContext, **context) -> bytes:
 
 
 def page(url: str, template: str, inputs: Iterable[str], origin: Location | None = None,
-         build: Builder | None = None, **context) -> Output:
+         build: Builder | None = None, *, chrome: frozenset[str], **context) -> Output:
     """A page; `build(ctx)` adds what is chosen at render time (the clock), or is
-    cheaper made then than described in the key (the posts pages' URLs)."""
+    cheaper made then than described in the key (the posts pages' URLs).
+    `chrome`: what every page shows around its content (page_chrome)."""
     identity = f"{template} {identity_of(build)} {identity_of(context)}"
     return Output(url=url, render=partial(_render_page, template, url, context, build),
-                  inputs=frozenset(inputs) | {THEME, SETTINGS}, origin=origin, kind="page",
+                  inputs=chrome.union(inputs), origin=origin, kind="page",
                   in_sitemap=True, identity=identity)
+
+
+def page_chrome(site: Site) -> frozenset[str]:
+    """The inputs of every page's frame: the theme, the settings and, as the
+    navigation lists the pages that set `menu`, those pages' sources."""
+    return frozenset({THEME, SETTINGS, *(p.source for p in site.pages.values() if p.menu is not None)})
 
 
 def _render_page(template: str, url: str, context: dict, build: Builder | None, ctx: RenderContext) -> bytes:
@@ -63,39 +70,44 @@ def _origin(item: Item) -> Location:
 
 def newest_posts(posts: Iterable[Post]) -> list[Post]:
     """Newest first; posts of the same day by slug (pages and feeds alike)."""
-    return sorted(posts, key=lambda p: (-p.date.toordinal(), p.slug))
+    return sorted(posts, key=newest_first)
+
+
+def newest_first(post: Post) -> tuple[int, str]:
+    """The sort key of newest_posts."""
+    return -post.date.toordinal(), post.slug
 
 
 def plan_pages(site: Site) -> list[Output]:
     """Every page of the site."""
-    # Every page shows the navigation, which lists the pages that set `menu`.
-    menu_sources = {p.source for p in site.pages.values() if p.menu is not None}
-    outputs = [
-        *_plan_home(site), *_plan_members(site), *_plan_projects(site), *_plan_events(site),
-        *_plan_series(site), *_plan_posts(site), *_plan_rfps(site), *_plan_free_pages(site),
-        page(SEARCH_URL, "search.html", ()),  # reads the index the build makes (search/index.py)
+    chrome = page_chrome(site)
+    return [
+        *_plan_home(site, chrome), *_plan_members(site, chrome), *_plan_projects(site, chrome),
+        *_plan_events(site, chrome), *_plan_series(site, chrome), *_plan_posts(site, chrome),
+        *_plan_rfps(site, chrome), *_plan_free_pages(site, chrome),
+        page(SEARCH_URL, "search.html", (), chrome=chrome),  # reads the index the build makes (search/index.py)
         Output("/404.html", partial(_render_page, "404.html", "/404.html", {}, None),
-               frozenset({THEME, SETTINGS}), kind="page", identity="404.html"),
+               chrome, kind="page", identity="404.html"),
     ]
-    return [dataclasses.replace(o, inputs=o.inputs | menu_sources) for o in outputs]
 
 
 # Home ---------------------------------------------------------------------
 
-def _plan_home(site: Site) -> list[Output]:
-    everything = depends_on(site.all_items(), site)
-    return [page("/", "home.html", everything | {CLOCK}, build=_home_context)]
+def _plan_home(site: Site, chrome: frozenset[str]) -> list[Output]:
+    """The home page depends on what it shows, not on every item: editing an old
+    post leaves it alone. Its posts, projects and RFPs are chosen here (their keys
+    are in its identity); the events coming up are chosen with the clock when it
+    renders, so it reads every event."""
+    posts = heapq.nsmallest(HOME_POSTS, site.posts.values(), key=newest_first)  # = newest_posts(...)[:HOME_POSTS]
+    featured = [site.projects[ref.slug] for ref in site.settings.featured_projects if ref.slug in site.projects]
+    open_rfps = [r for r in rfps_in_order(site.rfps.values()) if r.status == "open"]
+    shown = depends_on([*site.events.values(), *posts, *featured, *open_rfps], site)
+    return [page("/", "home.html", shown | {CLOCK}, build=_home_context, chrome=chrome,
+                 posts=posts, featured=featured, open_rfps=open_rfps)]
 
 
 def _home_context(ctx: RenderContext) -> dict:
-    site = ctx.site
-    featured = [site.projects[ref.slug] for ref in site.settings.featured_projects if ref.slug in site.projects]
-    return {
-        "upcoming": next_occurrences(ctx, site.events.values(), HOME_EVENTS),
-        "posts": newest_posts(site.posts.values())[:HOME_POSTS],
-        "featured": featured,
-        "open_rfps": [r for r in rfps_in_order(site.rfps.values()) if r.status == "open"],
-    }
+    return {"upcoming": next_occurrences(ctx, ctx.site.events.values(), HOME_EVENTS)}
 
 
 def next_occurrences(ctx: RenderContext, events: Iterable[Event], limit: int | None = None) -> list:
@@ -111,9 +123,9 @@ def _next(ctx: RenderContext, event: Event):
 
 # Members ------------------------------------------------------------------
 
-def _plan_members(site: Site) -> list[Output]:
+def _plan_members(site: Site, chrome: frozenset[str]) -> list[Output]:
     members = sorted(site.members.values(), key=lambda m: m.slug)
-    outputs = [page(SECTION_URLS["members"], "members.html", depends_on(members, site),
+    outputs = [page(SECTION_URLS["members"], "members.html", depends_on(members, site), chrome=chrome,
                     active=[m for m in members if m.status != "alumni"],
                     alumni=[m for m in members if m.status == "alumni"])]
     for slug, member in site.members.items():
@@ -121,7 +133,7 @@ def _plan_members(site: Site) -> list[Output]:
                    *site.talks_by_member.get(slug, ()), *site.series_by_member.get(slug, ()),
                    *site.rfps_by_member.get(slug, ())]
         outputs.append(page(item_url(member), "member.html", depends_on([member, *related], site) | {CLOCK},
-                            _origin(member), member=member,
+                            _origin(member), chrome=chrome, member=member,
                             projects=site.projects_by_member.get(slug, []),
                             posts=site.posts_by_member.get(slug, []),
                             build=partial(_member_context, site.talks_by_member.get(slug, [])),
@@ -151,14 +163,14 @@ def talks_in_order(ctx: RenderContext, events: Iterable[Event]) -> list[Event]:
 
 # Projects -----------------------------------------------------------------
 
-def _plan_projects(site: Site) -> list[Output]:
+def _plan_projects(site: Site, chrome: frozenset[str]) -> list[Output]:
     projects = list(site.projects.values())
-    outputs = [page(SECTION_URLS["projects"], "projects.html", depends_on(projects, site),
+    outputs = [page(SECTION_URLS["projects"], "projects.html", depends_on(projects, site), chrome=chrome,
                     years=projects_by_year(projects), tags=tag_counts(projects))]
     for project in projects:
         rfps = [r for r in site.rfps.values() if r.project and r.project.slug == project.slug]
         outputs.append(page(item_url(project), "project.html", depends_on([project, *rfps], site), _origin(project),
-                            project=project, rfps=sorted(rfps, key=lambda r: r.slug)))
+                            chrome=chrome, project=project, rfps=sorted(rfps, key=lambda r: r.slug)))
     return outputs
 
 
@@ -188,17 +200,17 @@ def _series_sources(site: Site, event: Event) -> set[str]:
     return depends_on([series, *site.sessions_by_series.get(series.slug, ())], site)
 
 
-def _plan_events(site: Site) -> list[Output]:
+def _plan_events(site: Site, chrome: frozenset[str]) -> list[Output]:
     outputs = [page(SECTION_URLS["events"], "events.html",
                     depends_on([*site.events.values(), *site.series.values()], site) | {CLOCK},
-                    build=_events_context)]
+                    build=_events_context, chrome=chrome)]
     for event in site.events.values():
         series = site.series_of(event)
         sessions = site.sessions_by_series.get(series.slug, []) if series else []
         position = sessions.index(event) if event in sessions else -1
         outputs.append(page(item_url(event), "event.html",
                             depends_on([event], site) | _series_sources(site, event) | {CLOCK},
-                            _origin(event), event=event, series=series,
+                            _origin(event), chrome=chrome, event=event, series=series,
                             previous=sessions[position - 1] if position > 0 else None,
                             next=sessions[position + 1] if 0 <= position < len(sessions) - 1 else None))
     return outputs
@@ -227,13 +239,14 @@ def by_year(occurrences: Iterable) -> list[tuple[int, list]]:
     return list(groups.items())
 
 
-def _plan_series(site: Site) -> list[Output]:
+def _plan_series(site: Site, chrome: frozenset[str]) -> list[Output]:
     everything = depends_on([*site.series.values(), *site.events.values()], site)
-    outputs = [page(SECTION_URLS["series"], "series_index.html", everything | {CLOCK}, build=_series_index_context)]
+    outputs = [page(SECTION_URLS["series"], "series_index.html", everything | {CLOCK}, build=_series_index_context,
+                    chrome=chrome)]
     for slug, series in site.series.items():
         sessions = site.sessions_by_series.get(slug, [])
         outputs.append(page(item_url(series), "series.html", depends_on([series, *sessions], site) | {CLOCK},
-                            _origin(series), build=partial(_series_context, sessions), series=series))
+                            _origin(series), build=partial(_series_context, sessions), chrome=chrome, series=series))
     return outputs
 
 
@@ -261,7 +274,7 @@ def _series_context(sessions: list[Event], ctx: RenderContext) -> dict:
 
 # Posts and tags -----------------------------------------------------------
 
-def _plan_posts(site: Site) -> list[Output]:
+def _plan_posts(site: Site, chrome: frozenset[str]) -> list[Output]:
     posts = newest_posts(site.posts.values())
     page_count = max(1, -(-len(posts) // POSTS_PER_PAGE))
     page_urls = [posts_page_url(n) for n in range(1, page_count + 1)]
@@ -270,15 +283,15 @@ def _plan_posts(site: Site) -> list[Output]:
         # A list page shows its own posts; which posts those are (and how many
         # pages there are) is in its arguments, which fingerprints include.
         shown = posts[(number - 1) * POSTS_PER_PAGE:number * POSTS_PER_PAGE]
-        outputs.append(page(url, "posts.html", depends_on(shown, site), posts=shown, page_number=number,
+        outputs.append(page(url, "posts.html", depends_on(shown, site), chrome=chrome, posts=shown, page_number=number,
                             page_count=page_count, build=partial(_posts_page_urls, page_count)))
     for post in posts:
-        outputs.append(page(item_url(post), "post.html", depends_on([post], site), _origin(post), post=post))
+        outputs.append(page(item_url(post), "post.html", depends_on([post], site), _origin(post), chrome=chrome, post=post))
     tags = sorted(set(site.posts_by_tag) | set(site.projects_by_tag))
     for tag in tags:
         tagged = site.posts_by_tag.get(tag, [])
         projects = site.projects_by_tag.get(tag, [])
-        outputs.append(page(tag_url(tag), "tag.html", depends_on([*tagged, *projects], site), tag=tag,
+        outputs.append(page(tag_url(tag), "tag.html", depends_on([*tagged, *projects], site), chrome=chrome, tag=tag,
                             posts=tagged, projects=projects, has_feed=bool(tagged)))
     return outputs
 
@@ -301,15 +314,15 @@ def rfps_in_order(rfps: Iterable[RFP]) -> list[RFP]:
     return sorted(rfps, key=lambda r: (RFP_ORDER.get(r.status, 9), -(r.date.toordinal() if r.date else 0), r.slug))
 
 
-def _plan_rfps(site: Site) -> list[Output]:
-    outputs = [page(SECTION_URLS["rfps"], "rfps.html", depends_on(site.rfps.values(), site),
+def _plan_rfps(site: Site, chrome: frozenset[str]) -> list[Output]:
+    outputs = [page(SECTION_URLS["rfps"], "rfps.html", depends_on(site.rfps.values(), site), chrome=chrome,
                     rfps=rfps_in_order(site.rfps.values()))]
     for rfp in site.rfps.values():
         project = site.projects.get(rfp.project.slug) if rfp.project else None
         outputs.append(page(item_url(rfp), "rfp.html", depends_on([rfp] + ([project] if project else []), site),
-                            _origin(rfp), rfp=rfp, project=project))
+                            _origin(rfp), chrome=chrome, rfp=rfp, project=project))
     return outputs
 
 
-def _plan_free_pages(site: Site) -> list[Output]:
-    return [page(item_url(p), "page.html", depends_on([p], site), _origin(p), page=p) for p in site.pages.values()]
+def _plan_free_pages(site: Site, chrome: frozenset[str]) -> list[Output]:
+    return [page(item_url(p), "page.html", depends_on([p], site), _origin(p), chrome=chrome, page=p) for p in site.pages.values()]

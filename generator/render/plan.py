@@ -28,7 +28,7 @@ def plan_outputs(site: Site, template_dir: Path, diagnostics: Diagnostics, root:
     assets = [o for o in plan_assets(site, template_dir, diagnostics) if o.url not in replaced]
     outputs = [*plan_pages(site), *plan_feeds(site), *plan_calendars(site), *plan_redirects(site),
                *assets, *images]
-    outputs += plan_meta(outputs)  # last: the sitemap lists what came before
+    outputs += plan_meta(outputs, site)  # last: the sitemap lists what came before
     find_url_collisions(outputs, diagnostics)
     reserve_search_folder(outputs, diagnostics)
     return sorted(outputs, key=lambda o: o.path)
