@@ -31,6 +31,7 @@ from .input_state import InputState
 from .markdown_store import MarkdownStore
 from .build_cache import CacheFolder, Written
 from .parsed_sources import ParsedSources
+from .render.fragment_memo import FragmentMemo
 from .render.markdown_memo import MarkdownMemo
 from .render.outputs import CLOCK, SETTINGS, THEME, Output, RenderContext
 from .search.index import SearchIndex
@@ -96,6 +97,7 @@ class RenderCache:
     markdown: MarkdownMemo = field(default_factory=MarkdownMemo)  # rendered Markdown, for every build
     others: list[str] | None = None  # output/'s files that are not outputs (the search index), when known
     present: list[str] | None = None  # every file output/ holds, as recorded (None: unknown, stage a new one)
+    fragments: FragmentMemo = field(default_factory=FragmentMemo)  # rendered list rows (render/fragment_memo.py)
 
     @classmethod
     def persistent(cls, root: Path, out_dir: Path, in_place: bool) -> "RenderCache":
@@ -105,6 +107,7 @@ class RenderCache:
         return cls(written=written, templates=TemplateCodeCache(folder), folder=folder, in_place=in_place,
                    history=HistoryMemo(folder=folder),
                    parsed=ParsedSources(folder), markdown=MarkdownMemo(store=MarkdownStore(folder)),
+                   fragments=FragmentMemo(folder),
                    inputs=InputState.from_plain(record.get("inputs")),
                    outcome=outcome if isinstance(outcome, dict) else {}, others=others,
                    present=[*written, *others] if written and others is not None else None)
@@ -128,7 +131,10 @@ class RenderCache:
             self.markdown.store.reading = bool(self.written)
             self.markdown.store.started_ns = time.time_ns()
         self.rendered = []
-        return Fingerprints(ctx, parsed)
+        fingerprints = Fingerprints(ctx, parsed)
+        self.fragments.begin(fingerprints.inputs, ctx.site, ctx.drafts, reading=bool(self.written))
+        ctx.fragments = self.fragments
+        return fingerprints
 
     def forget_persisted(self, out_dir: Path) -> None:
         """output/ is about to differ from what the saved record says (watch's early
@@ -148,6 +154,7 @@ class RenderCache:
             self.folder.save_manifest(out_dir, written, record)
         if self.markdown.store is not None:
             self.markdown.store.prune()
+        self.fragments.finish()
 
 
 def _paths(value) -> list[str] | None:

@@ -60,7 +60,8 @@ class Renderer:
     report: Callable[[tuple], None]
     jobs: int | None = None  # worker processes for a big render; None: chosen from the work
     before_fork: Callable[[], None] = lambda: None  # work done once here that every worker would repeat
-    after_chunk: Callable[[], None] = lambda: None  # in a worker, between chunks: bound what it keeps
+    after_chunk: Callable[[], object] = lambda: None  # in a worker, between chunks: bound what it keeps
+    from_worker: Callable[[object], None] = lambda sent: None  # here: what after_chunk returned there
 
     def __call__(self, output: Output) -> bytes | None:
         """In this process; None: it failed (reported), stop."""
@@ -115,7 +116,7 @@ def _staged(outputs: list[Output], keys: dict[str, str], render: Renderer, stagi
         workers = worker_count(len(todo), render.jobs)
         if workers > 1:
             render.before_fork()
-        results = rendered_in_order(todo, render.attempt, workers, render.after_chunk)
+        results = rendered_in_order(todo, render.attempt, workers, render.after_chunk, render.from_worker)
         with closing(results):  # stopping early stops the workers
             for output, data in results:
                 if isinstance(data, Failed):
@@ -180,12 +181,21 @@ def compile_templates(ctx: RenderContext) -> None:
 WORKER_MEMO_ENTRIES = 1500  # rendered texts a worker keeps (~20 MB): a 10,000-post site's would pass 400 MiB
 
 
-def bound_markdown_memo(ctx: RenderContext) -> None:
-    """In a worker: forget the rendered Markdown when it grows big. Entries are
-    keyed by their text, so forgetting costs time (a text needed again is
-    converted again: summaries, a few feed posts), never a different byte."""
+def after_worker_chunk(ctx: RenderContext) -> list | None:
+    """In a worker, after each chunk: forget the rendered Markdown when it grows
+    big, and give the rows made since the last chunk (fragment_memo.py) to the
+    parent, which keeps them for the next build. Markdown entries are keyed by
+    their text, so forgetting costs time (a text needed again is converted
+    again: summaries, a few feed posts), never a different byte."""
     if len(ctx.markdown.entries) > WORKER_MEMO_ENTRIES:
         ctx.markdown.entries.clear()
+    return ctx.fragments.take_new() if ctx.fragments is not None else None
+
+
+def rows_from_worker(ctx: RenderContext, rows: list | None) -> None:
+    """Here: the rows a worker sent (after_worker_chunk)."""
+    if rows and ctx.fragments is not None:
+        ctx.fragments.add(rows)
 
 
 def render_with(ctx: RenderContext, describe: Callable[[Exception, Output], tuple]) -> Attempt:

@@ -30,7 +30,7 @@ from .history import HistoryMemo, read_dates
 from .incremental import RenderCache
 from .input_state import InputState, current_inputs
 from .output_folder import output_folder_problem
-from .output_update import Renderer, bound_markdown_memo, compile_templates, render_with, update_output
+from .output_update import Renderer, after_worker_chunk, compile_templates, render_with, rows_from_worker, update_output
 from .parsed_sources import ParsedSources
 from .render.images import check_images
 from .render.markdown_memo import MarkdownMemo
@@ -154,7 +154,7 @@ def render_outputs(plan: Plan, options: Options, cache: RenderCache | None = Non
 def _renderer(plan: Plan, options: Options, ctx: RenderContext) -> Renderer:
     return Renderer(render_with(ctx, partial(_render_problem, plan=plan, options=options)),
                     lambda problem: plan.diagnostics.error(*problem), options.jobs,
-                    partial(compile_templates, ctx), partial(bound_markdown_memo, ctx))
+                    partial(compile_templates, ctx), partial(after_worker_chunk, ctx), partial(rows_from_worker, ctx))
 
 
 def _render_context(plan: Plan, options: Options) -> RenderContext:

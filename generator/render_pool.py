@@ -59,15 +59,18 @@ def worker_count(outputs: int, jobs: int | None = None) -> int:
 
 
 def rendered_in_order(outputs: list[Output], attempt: Attempt, workers: int,
-                      after_chunk: Callable[[], None] = lambda: None) -> Iterator[tuple[Output, bytes | Failed]]:
+                      after_chunk: Callable[[], object] = lambda: None,
+                      from_worker: Callable[[object], None] = lambda sent: None,
+                      ) -> Iterator[tuple[Output, bytes | Failed]]:
     """Each output with its bytes (or failure), in the order given. Close the
     iterator when stopping early (contextlib.closing): that stops the workers.
-    A worker calls `after_chunk` after each chunk (to bound what it keeps)."""
+    A worker calls `after_chunk` after each chunk (to bound what it keeps); what
+    it returns (rows the worker made, fragment_memo.py) goes to `from_worker` here."""
     if workers <= 1 or len(outputs) <= CHUNK:
         for output in outputs:
             yield output, attempt(output)
         return
-    pool = _Pool(outputs, attempt, workers, after_chunk)
+    pool = _Pool(outputs, attempt, workers, after_chunk, from_worker)
     try:
         for index in range(pool.chunks):
             for output, result in zip(outputs[index * CHUNK:], pool.take(index)):
@@ -81,7 +84,8 @@ class _Pool:
     AHEAD + 1 at a time, and never past WINDOW chunks beyond the last one taken."""
 
     def __init__(self, outputs: list[Output], attempt: Attempt, workers: int,
-                 after_chunk: Callable[[], None]) -> None:
+                 after_chunk: Callable[[], object], from_worker: Callable[[object], None]) -> None:
+        self.from_worker = from_worker
         self.chunks = -(-len(outputs) // CHUNK)
         self.window = workers * (1 + AHEAD)
         self.fed = self.taken = 0  # chunks handed out, and given to the caller (both in order)
@@ -125,8 +129,9 @@ class _Pool:
         if not links:
             raise RuntimeError("a render worker stopped unexpectedly (out of memory?)")
         for link in links:
-            index, results = link.recv()
+            index, results, sent = link.recv()
             self.done[index] = results
+            self.from_worker(sent)
             self.busy[link] -= 1
 
     def stop(self) -> None:
@@ -147,7 +152,7 @@ class _Crash:
 
 
 def _work(link: Connection, parent_ends: list[Connection], outputs: list[Output], attempt: Attempt,
-          after_chunk: Callable[[], None]) -> None:
+          after_chunk: Callable[[], object]) -> None:
     """In a forked worker: render the chunks the parent names until it closes the link."""
     for other in parent_ends:  # held here too, the links would never reach end-of-file
         other.close()
@@ -159,16 +164,17 @@ def _work(link: Connection, parent_ends: list[Connection], outputs: list[Output]
             index = link.recv()
         except (EOFError, OSError):
             return
+        sent = None
         try:
             results: list | _Crash = []
             for output in outputs[index * CHUNK:(index + 1) * CHUNK]:
                 results.append(attempt(output))
                 if isinstance(results[-1], Failed):
                     break
-            after_chunk()
+            sent = after_chunk()
         except Exception:
             results = _Crash(traceback.format_exc())
         try:
-            link.send((index, results))
+            link.send((index, results, sent))
         except OSError:  # the parent is gone (stopped early, or interrupted)
             return

@@ -5,6 +5,10 @@ templates live in templates/ and receive content as values. Filters format
 values (dates, times, summaries); globals answer questions about the build
 clock (next occurrence, past or not), always through event_times so pages,
 feeds and calendars agree.
+
+A filter reads only its argument and the settings (fragment_memo.py keeps rows
+made by macros on that promise); `markdown` also reads the images, and is
+listed there as the exception.
 """
 
 from __future__ import annotations
@@ -23,6 +27,7 @@ from ..content.models import Event, Item
 from . import structured, timefmt
 from .images import ImageIndex, picture_html
 from .calendar_links import google_calendar_url, location_line, webcal_url
+from .fragment_memo import MACROS, macros_reading_only_arguments
 from .item_dates import post_updated_day
 
 if TYPE_CHECKING:
@@ -123,7 +128,24 @@ def _globals(ctx: "RenderContext") -> dict:
         describe=partial(describe, ctx),
         series_of=ctx.site.series_of,
         join_of=ctx.site.join_of,
+        fragment=partial(fragment, ctx),
     )
+
+
+def fragment(ctx: "RenderContext", name: str, *args, **kwargs) -> Markup:
+    """`{{ fragment("post_row", post) }}` is `{{ post_row(post) }}`, through the
+    rows kept between builds (fragment_memo.py: a tag page lists hundreds of
+    rows, nearly all as the last build made them)."""
+    macros = ctx.cache.get("fragment_macros")
+    if macros is None:
+        source = ctx.env.loader.get_source(ctx.env, MACROS)[0]
+        macros = ctx.cache["fragment_macros"] = (ctx.env.get_template(MACROS).module,
+                                                 macros_reading_only_arguments(ctx.env.parse(source)))
+    module, memoizable = macros
+    macro = getattr(module, name)
+    if ctx.fragments is None or name not in memoizable:
+        return macro(*args, **kwargs)
+    return ctx.fragments.rendered(macro, name, args, kwargs)
 
 
 def _unescaped(value: str) -> str:

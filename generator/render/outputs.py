@@ -81,6 +81,7 @@ class RenderContext:
     drafts: bool = False
     cache: dict[str, Any] = field(default_factory=dict)
     markdown: MarkdownMemo = field(default_factory=MarkdownMemo)  # each text converted once
+    fragments: Any = None  # fragment_memo.FragmentMemo: rendered rows kept between builds, if any
 
     @cached_property
     def env(self):

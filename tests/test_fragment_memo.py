@@ -1,0 +1,148 @@
+"""Rows kept between builds (render/fragment_memo.py) never change what a build writes.
+
+Each edit below changes what some list rows show (a post's title, tags,
+author, date or summary, a member's name, site.yaml, a template); after it, a
+build as `mlcsite build` makes it (the cache folder read afresh, rows taken from
+it) must equal a clean build byte for byte. A row whose key missed one of those
+inputs would come back as the last build made it, and the comparison fails.
+"""
+
+from __future__ import annotations
+
+import jinja2
+import pytest
+import yaml
+
+from generator import pipeline
+from generator.incremental import RenderCache
+from generator.render.fragment_memo import FOLDER, FragmentMemo, _packed, _unpacked, macros_reading_only_arguments
+from test_incremental import NOW, split_source, write_source
+from test_watch import copy_sample_site, differences, tree
+
+POST = "content/posts/2023-03-10-dlct-at-100-sessions.md"  # by mateo-fernandez and nguyen-thi-mai, tagged dlct
+AUTHOR = "content/members/mateo-fernandez.yaml"
+
+
+def cached_build(root, out) -> tuple[pipeline.BuildResult, RenderCache]:
+    cache = RenderCache.persistent(root, out, in_place=False)  # what a new `mlcsite build` loads
+    result = pipeline.build(pipeline.Options(root=root, out=out, now=NOW), cache)
+    assert not result.diagnostics.has_errors(), result.diagnostics
+    return result, cache
+
+
+def assert_equals_clean_build(root, out, tmp_path) -> None:
+    clean = tmp_path / "clean"
+    result = pipeline.build(pipeline.Options(root=root, out=clean, now=NOW), None)
+    assert not result.diagnostics.has_errors(), result.diagnostics
+    assert differences(tree(out), tree(clean)) == []
+
+
+def edit_post(root, **fields) -> None:
+    data, body = split_source(root / POST)
+    write_source(root / POST, {**data, **fields}, body)
+
+
+def rename_author(root) -> None:
+    path = root / AUTHOR
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    path.write_text(yaml.safe_dump({**data, "name": "Mateo Fernández-Renamed"}, allow_unicode=True), encoding="utf-8")
+
+
+def edit_settings(root) -> None:
+    path = root / "site.yaml"
+    path.write_text(path.read_text(encoding="utf-8").replace("base_url: https://mlcollective.org",
+                                                             "base_url: https://example.org/preview/"),
+                    encoding="utf-8")
+
+
+def edit_template(root) -> None:
+    path = root / "templates/_macros.html"
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text.replace('<p class="summary">{{ post.summary', '<p class="summary edited">{{ post.summary'),
+                    encoding="utf-8")
+
+
+EDITS = {
+    "post title": lambda root: edit_post(root, title="A Renamed Post"),
+    "post tags": lambda root: edit_post(root, tags=["dlct", "brand-new-tag"]),
+    "post authors": lambda root: edit_post(root, authors=["jordan-ellis", "mateo-fernandez"]),
+    "post date": lambda root: edit_post(root, date="2023-04-01"),
+    "post summary": lambda root: edit_post(root, summary="A different first paragraph."),
+    "member name": rename_author,
+    "site.yaml": edit_settings,
+    "template": edit_template,
+}
+
+
+@pytest.mark.parametrize("edit", EDITS)
+def test_rows_kept_between_builds_follow_every_input_they_show(tmp_path, edit):
+    root = copy_sample_site(tmp_path / "site")
+    out = tmp_path / "out"
+    cached_build(root, out)
+    EDITS[edit](root)
+    result, cache = cached_build(root, out)
+    assert result.rendered, "the edit changed nothing: nothing was tested"
+    assert_equals_clean_build(root, out, tmp_path)
+
+
+def test_a_rebuild_takes_the_rows_it_did_not_change_from_the_cache(tmp_path):
+    """Else the tests above would pass without the memo doing anything."""
+    root = copy_sample_site(tmp_path / "site")
+    out = tmp_path / "out"
+    _, first = cached_build(root, out)
+    assert (first.folder.folder / FOLDER).is_dir() and first.fragments.used
+    rename_author(root)
+    _, second = cached_build(root, out)
+    shown = len(second.fragments.used)
+    made = {key for _, key, _ in second.fragments.new}
+    assert 0 < len(made) < shown / 2  # the renamed author's rows only
+    assert_equals_clean_build(root, out, tmp_path)
+
+
+def test_rows_made_in_render_workers_reach_the_cache(tmp_path):
+    root = copy_sample_site(tmp_path / "site")
+    out = tmp_path / "out"
+    cache = RenderCache.persistent(root, out, in_place=False)
+    pipeline.build(pipeline.Options(root=root, out=out, now=NOW, jobs=2), cache)
+    assert cache.fragments.used and not cache.fragments.new  # made in the workers, sent back
+    edit_post(root, title="Seen from a worker's rows")
+    _, again = cached_build(root, out)
+    assert len({key for _, key, _ in again.fragments.new}) < len(again.fragments.used) / 2
+    assert_equals_clean_build(root, out, tmp_path)
+
+
+MACROS = """
+{% macro badge(text) %}<b>{{ text | upper }}</b>{% endmacro %}
+{% macro row(post, flag=True) %}{% set t = post.title %}{{ badge(t) }}{% for a in post.authors %}{{ a.name | url }}{{ loop.index }}{% endfor %}{% endmacro %}
+{% macro with_clock(post) %}{{ post.title }} {{ now.year }}{% endmacro %}
+{% macro with_site(post) %}{{ site.title }}{% endmacro %}
+{% macro calls_impure(post) %}{{ with_clock(post) }}{% endmacro %}
+{% macro with_markdown(post) %}{{ post.body | markdown }}{% endmacro %}
+{% macro with_markdown_by_name(post) %}{{ [post.body] | map("markdown") | join }}{% endmacro %}
+{% macro with_import(post) %}{% from "x.html" import y %}{{ y(post) }}{% endmacro %}
+{% macro recursive(n) %}{% if n %}{{ recursive(n - 1) }}{% endif %}{% endmacro %}
+"""
+
+
+def test_only_macros_that_read_nothing_but_their_arguments_are_kept():
+    found = macros_reading_only_arguments(jinja2.Environment().parse(MACROS))
+    assert found == {"badge", "row"}
+
+
+def test_a_malformed_pack_is_an_empty_one():
+    pack = {"a" * 32: "<li>é</li>", "b" * 32: "<li>\n</li>"}
+    assert _unpacked(_packed(pack)) == pack
+    packed = _packed(pack)
+    for broken in (packed[:-1], b"[]\n" + packed.partition(b"\n")[2], b'{"keys": ["a"], "lengths": [-1]}\nx',
+                   b"not json\n", b'{"keys": [1], "lengths": [0]}\n'):
+        assert _unpacked(broken) is None
+
+
+def test_rows_kept_in_memory_are_bounded(monkeypatch):
+    from generator.render import fragment_memo
+    monkeypatch.setattr(fragment_memo, "LIMIT", 3)
+    memo = FragmentMemo()
+    memo.add([("s", f"{n}", "<li></li>") for n in range(5)])
+    memo.used = {"4"}
+    memo.finish()
+    assert memo.packs == {"s": {"4": "<li></li>"}}
