@@ -15,7 +15,7 @@ import yaml
 
 from generator import pipeline
 from generator.incremental import RenderCache
-from generator.render.fragment_memo import FOLDER, FragmentMemo, _packed, _unpacked, macros_reading_only_arguments
+from generator.render.fragment_memo import FOLDER, FragmentMemo, Pack, macros_reading_only_arguments
 from test_incremental import NOW, split_source, write_source
 from test_watch import copy_sample_site, differences, tree
 
@@ -129,20 +129,36 @@ def test_only_macros_that_read_nothing_but_their_arguments_are_kept():
     assert found == {"badge", "row"}
 
 
-def test_a_malformed_pack_is_an_empty_one():
-    pack = {"a" * 32: "<li>é</li>", "b" * 32: "<li>\n</li>"}
-    assert _unpacked(_packed(pack)) == pack
-    packed = _packed(pack)
-    for broken in (packed[:-1], b"[]\n" + packed.partition(b"\n")[2], b'{"keys": ["a"], "lengths": [-1]}\nx',
-                   b"not json\n", b'{"keys": [1], "lengths": [0]}\n'):
-        assert _unpacked(broken) is None
+def test_a_malformed_pack_is_an_empty_one_and_a_row_that_does_not_decode_a_miss():
+    pack = Pack()
+    pack.put("a" * 32, "<li>é</li>")
+    pack.put("b" * 32, "<li>\n</li>")
+    packed = pack.to_bytes()
+    again = Pack.read(packed)
+    assert (again.get("a" * 32), again.get("b" * 32), len(again)) == ("<li>é</li>", "<li>\n</li>", 2)
+    again.put("c" * 32, "<li>new</li>")
+    assert Pack.read(again.to_bytes()).get("c" * 32) == "<li>new</li>"
+    for broken in (packed[:-1], packed + b"x", b"rows1\n", b"", packed.replace(b"a" * 32, b"a" * 31 + b"!"),
+                   packed[:6] + b"\xff\xff\xff\x7f" + packed[10:]):
+        assert len(Pack.read(broken)) == 0
+    assert Pack.read(packed.replace("é".encode(), b"\xff\xfe")).get("a" * 32) is None
 
 
 def test_rows_kept_in_memory_are_bounded(monkeypatch):
     from generator.render import fragment_memo
     monkeypatch.setattr(fragment_memo, "LIMIT", 3)
     memo = FragmentMemo()
-    memo.add([("s", f"{n}", "<li></li>") for n in range(5)])
-    memo.used = {"4"}
+    memo.add([("s", f"{n}" * 32, "<li></li>") for n in range(5)])
+    memo.used = {"4" * 32}
     memo.finish()
-    assert memo.packs == {"s": {"4": "<li></li>"}}
+    assert len(memo.packs["s"]) == 1 and memo.packs["s"].get("4" * 32) == "<li></li>"
+
+
+def test_a_fragment_of_no_macro_is_a_template_error(tmp_path):
+    root = copy_sample_site(tmp_path / "site")
+    tag = root / "templates/tag.html"
+    tag.write_text(tag.read_text(encoding="utf-8").replace('fragment("post_row"', 'fragment("no_such_row"'),
+                   encoding="utf-8")
+    result = pipeline.build(pipeline.Options(root=root, out=tmp_path / "out", now=NOW), None)
+    assert result.diagnostics.has_errors()
+    assert "no_such_row" in str(result.diagnostics) and "tag.html" in str(result.diagnostics)

@@ -142,7 +142,9 @@ def fragment(ctx: "RenderContext", name: str, *args, **kwargs) -> Markup:
         macros = ctx.cache["fragment_macros"] = (ctx.env.get_template(MACROS).module,
                                                  macros_reading_only_arguments(ctx.env.parse(source)))
     module, memoizable = macros
-    macro = getattr(module, name)
+    macro = getattr(module, name, None)
+    if not callable(macro):  # a template error, reported with the template's line
+        raise jinja2.UndefinedError(f"{MACROS} has no macro named {name!r} for fragment()")
     if ctx.fragments is None or name not in memoizable:
         return macro(*args, **kwargs)
     return ctx.fragments.rendered(macro, name, args, kwargs)

@@ -24,7 +24,8 @@ environment.py), never a global (`now`, `site`, `series_of`, …) nor the
 Entries persist in the cache folder (build_cache.CacheFolder: versioned,
 checksummed) as one pack per call shape (macro and plain arguments): a
 rebuild reads thousands of rows, and one file per row cost more than
-rendering them. A corrupt or foreign pack is an empty one. Render workers send
+rendering them. A corrupt or foreign pack is an empty one, a row that does not
+decode is a miss. Render workers send
 the rows they make back to the parent with each chunk (render_pool.py), which
 saves them. Memory is bounded (watch is a long-running process): past LIMIT
 rows, only those the last build used are kept.
@@ -33,7 +34,10 @@ rows, only those the last build used are kept.
 from __future__ import annotations
 
 import hashlib
-import json
+import struct
+import sys
+from array import array
+from itertools import accumulate
 from typing import Any, Callable, Iterable
 
 from jinja2 import nodes
@@ -47,6 +51,7 @@ LIMIT = 40_000  # rows kept (about 600 bytes each): two rows per post of a 10,00
 MACROS = "_macros.html"  # the template whose macros `fragment` calls
 IMPURE_FILTERS = frozenset({"markdown", "markdown_toc", "random"})  # read more than argument and settings
 _PLAIN = (str, int, float, bool, type(None))
+_UINT32 = "I" if array("I").itemsize == 4 else "L"  # a pack's row lengths
 
 
 def _hash(*parts: str) -> str:
@@ -58,7 +63,7 @@ class FragmentMemo:
 
     def __init__(self, folder: Any = None) -> None:
         self.folder = folder  # build_cache.CacheFolder, or None: this process only
-        self.packs: dict[str, dict[str, str]] = {}  # signature → {key: html}
+        self.packs: dict[str, Pack] = {}  # signature → its rows
         self.reading = False  # whether packs may be read from the folder (a rebuild)
         self.digests: Any = None  # incremental.InputDigests of the current build
         self.site: Any = None
@@ -81,7 +86,8 @@ class FragmentMemo:
         pack = self._pack(signature)
         html = pack.get(key)
         if html is None:
-            html = pack[key] = str(macro(*args, **kwargs))
+            html = str(macro(*args, **kwargs))
+            pack.put(key, html)
             self.changed.add(signature)
             self.new.append((signature, key, html))
         self.used.add(key)
@@ -100,25 +106,28 @@ class FragmentMemo:
         signature = _hash(*shape)
         return signature, _hash(signature, *shown)
 
-    def _pack(self, signature: str) -> dict[str, str]:
+    def _pack(self, signature: str) -> "Pack":
         pack = self.packs.get(signature)
         if pack is None:
             payload = self.folder.read(f"{FOLDER}/{signature}") if self.reading and self.folder else None
-            pack = self.packs[signature] = (_unpacked(payload) if payload is not None else None) or {}
+            pack = self.packs[signature] = Pack.read(payload) if payload is not None else Pack()
         return pack
+
+    def size(self) -> int:
+        return sum(map(len, self.packs.values()))
 
     # ── between processes ──
     def take_new(self) -> list[tuple[str, str, str]]:
         """In a render worker: the rows made since the last call, for the parent."""
         new, self.new = self.new, []
-        if sum(map(len, self.packs.values())) > LIMIT:
+        if self.size() > LIMIT:
             self.packs.clear()
         return new
 
     def add(self, rows: Iterable[tuple[str, str, str]]) -> None:
         """In the parent: rows a worker made."""
         for signature, key, html in rows:
-            self._pack(signature)[key] = html
+            self._pack(signature).put(key, html)
             self.changed.add(signature)
             self.used.add(key)
 
@@ -127,43 +136,92 @@ class FragmentMemo:
         """After a build: bound what is kept, then save the packs that changed.
         A full build (one that read nothing) made every pack a build can need
         now: the others are removed."""
-        if sum(map(len, self.packs.values())) > LIMIT:
+        if self.size() > LIMIT:
             for signature, pack in self.packs.items():
-                self.packs[signature] = {k: v for k, v in pack.items() if k in self.used}
+                self.packs[signature] = pack.only(self.used)
                 self.changed.add(signature)
         if self.folder is None:
             return
         for signature in sorted(self.changed):
-            self.folder.write(f"{FOLDER}/{signature}", _packed(self.packs[signature]))
+            self.folder.write(f"{FOLDER}/{signature}", self.packs[signature].to_bytes())
         if not self.reading:
             self.folder.keep_only(FOLDER, set(self.packs))
         self.changed = set()
 
 
-def _packed(pack: dict[str, str]) -> bytes:
-    """A header line (keys and lengths, JSON) then the rows back to back: read
-    back with one decode and slices, several times faster than a JSON object."""
-    header = json.dumps({"keys": list(pack), "lengths": [len(html) for html in pack.values()]})
-    return header.encode("utf-8") + b"\n" + "".join(pack.values()).encode("utf-8", "surrogatepass")
+class Pack:
+    """The rows of one call shape. Stored as: MAGIC, the row count, the keys
+    (KEY_BYTES of ASCII each), each row's length in bytes (uint32), then the rows'
+    UTF-8 back to back. A rebuild needs a few thousand of a pack's rows: each is
+    decoded when asked for, and saving writes the stored bytes back as they are."""
 
+    MAGIC = b"rows1\n"
+    KEY_BYTES = 32
 
-def _unpacked(payload: bytes) -> dict[str, str] | None:
-    """The pack, or None unless it is exactly what _packed makes."""
-    head, _, body = payload.partition(b"\n")
-    try:
-        header, text = json.loads(head), body.decode("utf-8", "surrogatepass")
-        keys, lengths = header["keys"], header["lengths"]
-    except (ValueError, TypeError, KeyError):
-        return None
-    if not (isinstance(keys, list) and isinstance(lengths, list) and len(keys) == len(lengths)
-            and all(isinstance(k, str) for k in keys) and all(type(n) is int and n >= 0 for n in lengths)
-            and sum(lengths) == len(text)):
-        return None
-    pack, start = {}, 0
-    for key, length in zip(keys, lengths):
-        pack[key] = text[start:start + length]
-        start += length
-    return pack
+    def __init__(self) -> None:
+        self.body = b""  # the stored rows
+        self.stored: dict[str, tuple[int, int]] = {}  # key → (start, end) in body
+        self.added: dict[str, str] = {}  # rows made since it was read
+
+    def __len__(self) -> int:
+        return len(self.stored) + len(self.added)
+
+    def get(self, key: str) -> str | None:
+        found = self.added.get(key)
+        if found is None and key in self.stored:
+            start, end = self.stored[key]
+            try:
+                found = self.body[start:end].decode("utf-8")
+            except UnicodeDecodeError:  # not a row we wrote: a miss
+                return None
+        return found
+
+    def put(self, key: str, html: str) -> None:
+        self.added[key] = html
+
+    def only(self, keys: set[str]) -> "Pack":
+        kept = Pack()
+        kept.added = {key: html for key in [*self.stored, *self.added]
+                      if key in keys and (html := self.get(key)) is not None}
+        return kept
+
+    def to_bytes(self) -> bytes:
+        added = {key: html.encode("utf-8", "surrogatepass") for key, html in self.added.items()
+                 if len(key) == self.KEY_BYTES and key.isascii()}
+        stored = [key for key in self.stored if key not in added]
+        spans = [self.stored[key] for key in stored]
+        # Stored rows go back as the bytes they were: in one piece when none was replaced.
+        body = self.body if len(stored) == len(self.stored) else b"".join(self.body[s:e] for s, e in spans)
+        lengths = array(_UINT32, [end - start for start, end in spans] + [len(row) for row in added.values()])
+        if sys.byteorder != "little":
+            lengths.byteswap()
+        return b"".join([self.MAGIC, struct.pack("<I", len(lengths)), "".join([*stored, *added]).encode("ascii"),
+                         lengths.tobytes(), body, *added.values()])
+
+    @classmethod
+    def read(cls, payload: bytes) -> "Pack":
+        """The pack in payload; an empty one unless payload is exactly what to_bytes makes."""
+        pack = cls()
+        head = len(cls.MAGIC) + 4
+        if not payload.startswith(cls.MAGIC) or len(payload) < head:
+            return pack
+        (count,) = struct.unpack_from("<I", payload, len(cls.MAGIC))
+        keys_end = head + count * cls.KEY_BYTES
+        lengths = array(_UINT32)
+        lengths.frombytes(payload[keys_end:keys_end + 4 * count])
+        if sys.byteorder != "little":
+            lengths.byteswap()
+        block = payload[head:keys_end]
+        body = payload[keys_end + 4 * count:]
+        if len(lengths) != count or len(block) != count * cls.KEY_BYTES or not block.isalnum() \
+                or sum(lengths) != len(body):
+            return pack
+        text = block.decode("ascii")
+        ends = list(accumulate(lengths))
+        pack.body = body
+        pack.stored = {text[i * cls.KEY_BYTES:(i + 1) * cls.KEY_BYTES]: (end - length, end)
+                       for i, (length, end) in enumerate(zip(lengths, ends))}
+        return pack
 
 
 # ── which macros may be memoized ──
