@@ -48,10 +48,26 @@ class Output:
         return output_path(self.url)
 
 
+_PLAIN_TYPES = frozenset({type(None), str, int, float, bool, dt.date, dt.datetime, dt.time, dt.timedelta})
+_ITEM_TYPES = frozenset(Item.__subclasses__())
+
+
 def identity_of(value: Any) -> str:
     """A stable description of a renderer argument: plain values by repr, items
     by kind/slug (their content is an input), functions by module and name.
     Anything else is a bug in a planner: it would make a cache key unsound."""
+    kind = type(value)  # the common exact types first, by one lookup (160,000 calls at 10,000 posts)
+    if kind in _ITEM_TYPES:
+        return value.key
+    if kind in _PLAIN_TYPES:
+        return repr(value)
+    if kind is list:
+        return "[" + ", ".join(map(identity_of, value)) + "]"
+    return _identity_of_other(value)
+
+
+def _identity_of_other(value: Any) -> str:
+    """identity_of for what it does not find by exact type (subclasses too)."""
     if value is None or isinstance(value, (str, int, float, bool, dt.date, dt.time, dt.timedelta)):
         return repr(value)
     if isinstance(value, Item):
