@@ -21,6 +21,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .build_cache import read_file
 from .history import head_state
 
 RACY_NS = 2_000_000_000  # coarser than any file system's mtime step we build on
@@ -118,8 +119,7 @@ def _entry(path: str | Path, old: list | None, trusted_before: int, entry: os.Di
     if old is not None and old[:3] == stat and info.st_mtime_ns < trusted_before:
         return [*stat, old[3]]
     try:
-        with open(path, "rb") as handle:
-            return [*stat, file_digest(handle.read())]
+        return [*stat, file_digest(read_file(path))]
     except OSError:  # a folder (through a link), or gone meanwhile
         return [*stat, f"unreadable-{os.path.realpath(path)}"]
 
