@@ -23,20 +23,19 @@ history can deepen under the same HEAD.
 from __future__ import annotations
 
 import datetime as dt
-import json
 import os
 import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable
 
-from .build_cache import CacheFolder
+from .build_cache import CacheFolder, dump_plain, load_plain
 from .diagnostics import Diagnostics, Location
 
 UTC = dt.timezone.utc
 COMMIT = "@@"  # starts each commit's line in our log format; statuses and paths follow
 CONTENT = "content"
-MEMO_FILE = "history.json"  # in the build cache folder
+MEMO_FILE = "history"  # in the build cache folder (build_cache.dump_plain)
 
 
 @dataclass(frozen=True)
@@ -58,9 +57,8 @@ class HistoryMemo:
         """Whether the dates of this head are known, here or in the cache folder."""
         if self.head == head:
             return True
-        payload = self.folder.read(MEMO_FILE) if self.folder is not None else None
+        data = load_plain(self.folder.read(MEMO_FILE)) if self.folder is not None else {}
         try:
-            data = json.loads(payload) if payload is not None else {}
             if data.get("head") != head:
                 return False
             self.dates = {path: SourceDates(_utc(first), _utc(last)) for path, (first, last) in data["dates"].items()}
@@ -72,8 +70,8 @@ class HistoryMemo:
     def remember(self, head: str, dates: dict[str, SourceDates], persist: bool) -> None:
         self.head, self.dates = head, dates
         if persist and self.folder is not None:
-            plain = {path: [int(d.first.timestamp()), int(d.last.timestamp())] for path, d in dates.items()}
-            self.folder.write(MEMO_FILE, json.dumps({"head": head, "dates": plain}).encode("utf-8"))
+            plain = {path: (int(d.first.timestamp()), int(d.last.timestamp())) for path, d in dates.items()}
+            self.folder.write(MEMO_FILE, dump_plain({"head": head, "dates": plain}))
 
 
 def _utc(seconds) -> dt.datetime:

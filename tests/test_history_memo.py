@@ -9,7 +9,7 @@ import os
 import shutil
 
 from conftest import ScratchSite
-from generator.build_cache import CACHE_DIR, CacheFolder
+from generator.build_cache import CACHE_DIR, CacheFolder, dump_plain
 from generator.history import MEMO_FILE, head_state
 from test_history import APRIL_2, build, clone_site, git, history_site  # noqa: F401 (a fixture)
 from test_watch import differences, tree
@@ -60,13 +60,15 @@ def test_a_corrupt_or_foreign_record_of_the_log_is_read_around(history_site, tmp
     env, calls = logged_git(tmp_path)
     build(site, tmp_path / "first", env)
     state = head_state(site.root)
-    for record in ({"head": state, "dates": {"content/posts/2026-03-02-hello.md": [0, "x"]}},
-                   {"head": state, "dates": [1, 2]}, ["not", "a", "record"]):
+    records = ({"head": state, "dates": {"content/posts/2026-03-02-hello.md": [0, "x"]}},
+               {"head": state, "dates": [1, 2]}, ["not", "a", "record"])
+    payloads = [*map(dump_plain, records), json.dumps(records[0]).encode("utf-8")]  # last: not our format
+    for number, payload in enumerate(payloads):
         logs_read(calls)
-        CacheFolder(site.root).write(MEMO_FILE, json.dumps(record).encode("utf-8"))
+        CacheFolder(site.root).write(MEMO_FILE, payload)
         built = build(site, tmp_path / "again", env)
         assert logs_read(calls) == 1
-        same_as_without_cache(site, built, tmp_path / str(len(json.dumps(record))))
+        same_as_without_cache(site, built, tmp_path / f"case-{number}")
         shutil.rmtree(built)
 
 
