@@ -142,3 +142,15 @@ def test_python_m_generator_is_the_same_command():
     import sys
     proc = subprocess.run([sys.executable, "-m", "generator", "--help"], cwd=REPO, capture_output=True, text=True)
     assert proc.returncode == 0 and "check" in proc.stdout and "build" in proc.stdout
+
+
+def test_the_command_ends_at_once_with_everything_it_printed(make_site):
+    # `mlcsite` leaves the process with os._exit (cli.run): its buffered output must be out by then.
+    site = make_site({"content/projects/broken.md": BROKEN_PROJECT})
+    broken = site.cli("build")
+    assert broken.returncode == 1 and "nobody-here" in broken.output and "nothing was written" in broken.stderr
+    site.root.joinpath("content/projects/broken.md").unlink()
+    built = site.cli("build", "--now", "2026-06-01T12:00:00Z")
+    assert built.returncode == 0 and built.stdout.startswith("Built ") and built.stdout.endswith(" s.\n")
+    checked = site.cli("check", "--format", "json")
+    assert checked.returncode == 0 and json.loads(checked.stdout) is not None
