@@ -219,3 +219,39 @@ def test_a_page_that_changes_kind_stops_the_guess():
     assert ahead.arrived("posts/a/index.html", Page("d3", "r3", "Project")) is None
     assert ahead.arrived("posts/b/index.html", Page("d4", "r4", "Post")) is None  # no guess any more
     assert Ahead({}, {"posts/new/index.html"}, 10).arrived("posts/new/index.html", post) is None  # a new page
+
+
+def test_a_rebuild_that_changes_one_record_lists_only_that_shards_pages(tmp_path, monkeypatch):
+    """The other shards keep the last build's key (search/index.py _changed_shards);
+    one of them whose files were deleted by hand is listed and made again."""
+    root = sharded_site(tmp_path / "site")
+    out = tmp_path / "out"
+    build(root, out, RenderCache.persistent(root, out, in_place=False))
+    pages = shard_of_each_page(out)
+    edited, other = pages["/posts/lagos-chapter-launch/"], pages["/members/layla-haddad/"]
+    listed: list[str] = []
+    real_entries = search_index.SearchIndex._entries
+    monkeypatch.setattr(search_index.SearchIndex, "_entries",
+                        lambda self, pages, shard: listed.append(shard.folder) or real_entries(self, pages, shard))
+    post = root / LAGOS
+    post.write_text(post.read_text("utf-8") + "\nA zanzibarian afterword.\n", "utf-8")
+    build(root, out, RenderCache.persistent(root, out, in_place=False))
+    assert listed == [edited]
+    (out / "pagefind" / other / "pagefind-entry.json").unlink()
+    post.write_text(post.read_text("utf-8") + "\nA second afterword.\n", "utf-8")
+    listed.clear()
+    build(root, out, RenderCache.persistent(root, out, in_place=False))
+    assert sorted(listed) == sorted([edited, other])
+    clean = tmp_path / "clean"
+    build(root, clean)
+    assert tree(clean / "pagefind") == tree(out / "pagefind")
+
+
+def test_a_new_base_url_indexes_every_shard_again(tmp_path):
+    root = sharded_site(tmp_path / "site")
+    out, clean = tmp_path / "out", tmp_path / "clean"
+    build(root, out, RenderCache.persistent(root, out, in_place=False))
+    moved = pipeline.Options(root=root, out=out, now=_sample_now(), base_url="https://example.org/preview/")
+    assert not pipeline.build(moved, RenderCache.persistent(root, out, in_place=False)).diagnostics.has_errors()
+    pipeline.build(pipeline.Options(root=root, out=clean, now=_sample_now(), base_url="https://example.org/preview/"))
+    assert tree(clean / "pagefind") == tree(out / "pagefind")

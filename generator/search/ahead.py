@@ -8,7 +8,7 @@ post, the cache's record) on the other core.
 
 Which pages a shard holds depends on every page's kind, known for sure only once
 all are in. So this guesses: a page still to render keeps the kind it had, and
-every page the shard the last build's pages give it (shards.assign). When the
+every page the shard the last build's pages give it (shards.Layout). When the
 last page of a shard still to render is in, and one of its records changed,
 the shard is started. The guess is checked where it matters: the index takes
 a started shard's files only when its key (its records in URL order, Pagefind's
@@ -23,7 +23,7 @@ from collections import Counter
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import TYPE_CHECKING, Callable
 
-from .shards import Shard, assign
+from .shards import Layout, Shard
 
 if TYPE_CHECKING:
     from .index import Job, Page
@@ -40,7 +40,8 @@ class Ahead:
         self.guess = dict(guess) if known else None
         self.waiting = set(rendering)  # pages still to render
         self.shard_size = shard_size
-        self.shard_of: dict[str, Shard] | None = None  # the guessed assignment, made when first needed
+        self.layout: Layout | None = None  # the guessed one, made when first needed
+        self.shard_of: dict[str, Shard] | None = None  # the shard of each page still to render, as guessed
         self.pending: Counter[Shard] = Counter()  # pages of each shard still to render
         self.changed: set[Shard] = set()  # shards with a record this build changed
         self.started: dict[str, tuple[str, Future]] = {}  # by shard folder: (its key, its files)
@@ -70,12 +71,15 @@ class Ahead:
         return shard
 
     def _assign(self) -> None:
-        self.shard_of = assign({p: page.kind for p, page in self.guess.items() if page.record}, self.shard_size)
-        self.pending = Counter(self.shard_of[p] for p in self.waiting if p in self.shard_of)
+        self.layout = Layout(Counter(page.kind for page in self.guess.values() if page.record), self.shard_size)
+        self.shard_of = {p: self.layout.shard_of(p, self.guess[p].kind) for p in self.waiting if self.guess[p].record}
+        self.pending = Counter(self.shard_of.values())
 
     def entries(self, shard: Shard, url: Callable[[str], str]) -> list[tuple[str, str]]:
         """The shard's (url, record digest), as guessed."""
-        return [(url(p), self.guess[p].record) for p, s in self.shard_of.items() if s == shard and self.guess[p].record]
+        kinds = shard.kinds
+        return [(url(p), page.record) for p, page in self.guess.items()
+                if page.record and page.kind in kinds and self.layout.holds(shard, p, page.kind)]
 
     def start(self, job: "Job", index: Callable[["Job"], tuple]) -> None:
         if self._pool is None:

@@ -33,7 +33,9 @@ from .ahead import Ahead
 from .bundle import ENTRY, filter_values, needed_by_a_shard, shard_tag, stable_bundle
 from .records import kind_of, record_of
 from .service import IndexerError, index_pages, indexer_version
-from .shards import DEFAULT_SIZE, MANIFEST, Shard, assign, manifest
+from collections import Counter
+
+from .shards import DEFAULT_SIZE, MANIFEST, Layout, Shard, manifest
 
 from .reserved import FOLDER  # reserved: no content, alias or asset may be published under it
 RECORDS = "search"  # the cache folder's subfolder of records
@@ -70,6 +72,7 @@ class IndexState:
     pages: dict[str, Page] = field(default_factory=dict)  # by path under output/
     shards: dict[str, ShardState] = field(default_factory=dict)  # by folder under pagefind/
     manifest: tuple[str, int] | None = None  # shards.json's (digest, size)
+    settings: str = ""  # what every shard's key depends on besides its records (SearchIndex._settings)
 
     def files(self) -> dict[str, tuple[str, int]]:
         """Every index file: path under output/ → (digest, size)."""
@@ -84,7 +87,7 @@ class Job:
     """A shard to index: its records' (url, digest), in URL order."""
 
     shard: Shard
-    entries: tuple[tuple[str, str], ...]
+    entries: tuple[tuple[str, str], ...] | None  # None: the shard is as the last build made it, not listed again
     key: str
 
 
@@ -106,6 +109,7 @@ class SearchIndex:
         self.shard_size = DEFAULT_SIZE
         self.version = indexer_version()  # read once: a metadata lookup costs more than a shard's key
         self.ahead = Ahead()
+        self.layout = Layout(Counter(), self.shard_size)  # this build's, once its pages are known
         self.indexed_ahead = 0  # shards of the last build whose files came from a Pagefind run started ahead
 
     def begin(self, base_path: str, shard_size: int = DEFAULT_SIZE) -> None:
@@ -180,7 +184,7 @@ class SearchIndex:
             if path not in made:  # a file to keep is gone from output/: make its shard again
                 made.update(self._made(self._owner(path)))
             staging.write(path, made[path])
-        return self._changed(target)
+        return self._changed(target, old)
 
     def write_in_place(self, out_dir: Path, files: dict[str, Written]) -> list[str]:
         """Update the index in output/ after the pages: new files first, each
@@ -215,7 +219,7 @@ class SearchIndex:
             if path.endswith(".html"):
                 taken = self.taken.get(path)
                 pages[path] = taken if taken is not None and taken.digest == written.digest else self.state.pages[path]
-        self.jobs = self._jobs(pages)
+        self.jobs = self._jobs(pages, self._changed_shards(pages))
         todo = [job for folder, job in self.jobs.items()
                 if folder not in self.state.shards or self.state.shards[folder].key != job.key]
         shards = {folder: self.state.shards[folder] for folder in self.jobs if folder in self.state.shards}
@@ -226,19 +230,60 @@ class SearchIndex:
         shards = dict(sorted(shards.items()))
         listing = manifest([job.shard for job in self.jobs.values()], [t for s in shards.values() for t in s.tags])
         put(FOLDER + MANIFEST, listing)
-        self.pending = IndexState(pages, shards, (_digest(listing), len(listing)))
+        self.pending = IndexState(pages, shards, (_digest(listing), len(listing)), self._settings())
         return self.pending.files()
 
-    def _jobs(self, pages: dict[str, Page]) -> dict[str, Job]:
-        indexed = {path: page for path, page in pages.items() if page.record}
-        shard_of = assign({path: page.kind for path, page in indexed.items()}, self.shard_size)
+    def _jobs(self, pages: dict[str, Page], changed: set[Shard] | None) -> dict[str, Job]:
+        """Every shard's job. `changed`: when known, the only shards whose records
+        changed since the last build; the others keep its key, and their entries
+        are not listed (placing, sorting and hashing all 14,000 was most of the
+        index's planning in a one-post rebuild)."""
+        if changed is not None:
+            jobs = {}
+            for folder in sorted(self.state.shards):
+                shard = self.layout.by_folder[folder]
+                jobs[folder] = (self._job(shard, self._entries(pages, shard)) if shard in changed
+                                else Job(shard, None, self.state.shards[folder].key))
+            return jobs
         members: dict[Shard, list[tuple[str, str]]] = {}
-        for path, page in indexed.items():
-            members.setdefault(shard_of[path], []).append((self._url(path), page.record))
+        for path, page in pages.items():
+            if page.record:
+                members.setdefault(self.layout.shard_of(path, page.kind), []).append((self._url(path), page.record))
         if not members:  # an empty index still answers the search page
             members[Shard("", ())] = []
         return {shard.folder: self._job(shard, entries)
                 for shard, entries in sorted(members.items(), key=lambda pair: pair[0].folder)}
+
+    def _changed_shards(self, pages: dict[str, Page]) -> set[Shard] | None:
+        """The shards whose records this build changed, when every other shard is
+        the last build's: the same pages, each indexed or not and of the kind it
+        was (so the same layout), only some records new, the same settings.
+        None otherwise (and then every shard is listed again)."""
+        self.layout = Layout(Counter(page.kind for page in pages.values() if page.record), self.shard_size)
+        last = self.state
+        if last.settings != self._settings() or len(pages) != len(last.pages) or not last.shards:
+            return None
+        changed: set[Shard] = set()
+        for path in self.taken:  # every other page is the last build's (_plan)
+            before, now = last.pages.get(path), pages.get(path)
+            if before is None or now is None or bool(before.record) != bool(now.record):
+                return None
+            if now.record and now.kind != before.kind:
+                return None
+            if now.record != before.record:
+                changed.add(self.layout.shard_of(path, now.kind))
+        if not last.shards.keys() <= self.layout.by_folder.keys():
+            return None
+        return changed
+
+    def _entries(self, pages: dict[str, Page], shard: Shard) -> list[tuple[str, str]]:
+        """One shard's (url, record digest): its kinds' pages, then those it holds."""
+        kinds = shard.kinds
+        return [(self._url(path), page.record) for path, page in pages.items()
+                if page.record and page.kind in kinds and self.layout.holds(shard, path, page.kind)]
+
+    def _settings(self) -> str:
+        return repr((self.version, BUNDLE_LAYOUT, self.base_path, self.shard_size))
 
     def _job(self, shard: Shard, entries: list[tuple[str, str]]) -> Job:
         entries = tuple(sorted(entries))
@@ -285,7 +330,10 @@ class SearchIndex:
                 if not folder or needed_by_a_shard(path)}, tags
 
     def _made(self, folder: str) -> dict[str, bytes]:
-        return self._index(self.jobs[folder])[0]
+        job = self.jobs[folder]
+        if job.entries is None:  # a shard kept from the last build, whose files are gone from output/
+            job = self._job(job.shard, self._entries(self.pending.pages, job.shard))
+        return self._index(job)[0]
 
     def _owner(self, path: str) -> str:
         """The folder of the shard an index file belongs to."""
@@ -303,8 +351,8 @@ class SearchIndex:
             raise RuntimeError(f"the search record {digest} is missing from the cache")
         return record
 
-    def _changed(self, target: dict[str, tuple[str, int]]) -> list[str]:
-        old = self.state.files()
+    def _changed(self, target: dict[str, tuple[str, int]], old: dict[str, tuple[str, int]] | None = None) -> list[str]:
+        old = self.state.files() if old is None else old
         return sorted([*(p for p in target if old.get(p) != target[p]), *(p for p in old if p not in target)])
 
     # ── the cache folder ──
@@ -317,7 +365,7 @@ class SearchIndex:
                       for folder, (key, files, tags) in data["shards"].items()}
             pages = data["pages"]
             return IndexState(dict(zip(pages, map(_page, pages.values()))), shards,
-                              tuple(data["manifest"]) if data["manifest"] else None)
+                              tuple(data["manifest"]) if data["manifest"] else None, str(data.get("settings", "")))
         except (ValueError, TypeError, KeyError, AttributeError):
             return IndexState()
 
@@ -333,7 +381,7 @@ class SearchIndex:
         self.stored &= wanted
         shards = {folder: (s.key, s.files, s.tags) for folder, s in self.state.shards.items()}
         data = {"version": STATE_VERSION, "pages": {p: (v.digest, v.record, v.kind) for p, v in self.state.pages.items()},
-                "shards": shards, "manifest": self.state.manifest}
+                "shards": shards, "manifest": self.state.manifest, "settings": self.state.settings}
         self.folder.write(self.state_name, dump_plain(data))
 
 

@@ -36,23 +36,44 @@ class Shard:
 
 def assign(kind_of: dict[str, str], size: int) -> dict[str, Shard]:
     """Each indexed page's shard, by the page's path under output/."""
-    counts = Counter(kind_of.values())
-    shared, total = [], 0
-    for kind, count in sorted(counts.items(), key=lambda pair: (pair[1], pair[0])):
-        if total + count > size:
-            break
-        shared.append(kind)
-        total += count
-    root = Shard("", tuple(sorted(shared)))
-    own: dict[str, list[Shard]] = {}
-    for kind in sorted(counts.keys() - set(shared)):
-        buckets = 1
-        while counts[kind] > buckets * size:
-            buckets *= 2
-        prefix = _folder_name(kind, {shard.folder for shards in own.values() for shard in shards})
-        width = len(str(buckets - 1))
-        own[kind] = [Shard(f"{prefix}-{n:0{width}d}/", (kind,)) for n in range(buckets)]
-    return {path: root if kind in shared else _pick(own[kind], path) for path, kind in kind_of.items()}
+    layout = Layout(Counter(kind_of.values()), size)
+    return {path: layout.shard_of(path, kind) for path, kind in kind_of.items()}
+
+
+class Layout:
+    """The shards the indexed pages go in, decided by how many pages of each
+    kind there are; then any page's shard is found alone (`shard_of`), so a
+    rebuild that changed a few records places those few, not all 14,000."""
+
+    def __init__(self, counts: Counter[str], size: int) -> None:
+        shared, total = [], 0
+        for kind, count in sorted(counts.items(), key=lambda pair: (pair[1], pair[0])):
+            if total + count > size:
+                break
+            shared.append(kind)
+            total += count
+        self.root = Shard("", tuple(sorted(shared)))
+        self.own: dict[str, list[Shard]] = {}
+        for kind in sorted(counts.keys() - set(shared)):
+            buckets = 1
+            while counts[kind] > buckets * size:
+                buckets *= 2
+            prefix = _folder_name(kind, {shard.folder for shards in self.own.values() for shard in shards})
+            width = len(str(buckets - 1))
+            self.own[kind] = [Shard(f"{prefix}-{n:0{width}d}/", (kind,)) for n in range(buckets)]
+        self.by_folder = {self.root.folder: self.root,
+                          **{shard.folder: shard for shards in self.own.values() for shard in shards}}
+
+    def shard_of(self, path: str, kind: str) -> Shard:
+        shards = self.own.get(kind)
+        return self.root if shards is None else _pick(shards, path)
+
+    def holds(self, shard: Shard, path: str, kind: str) -> bool:
+        """Whether the page goes in this shard (a hash only among a kind's own shards)."""
+        if kind not in shard.kinds:
+            return False
+        shards = self.own.get(kind)
+        return shards is None or len(shards) == 1 or _pick(shards, path) == shard
 
 
 def _pick(shards: list[Shard], path: str) -> Shard:
