@@ -11,6 +11,7 @@ import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 from ..diagnostics import Diagnostics, Location
 from .assets import DEFAULT_TYPES, check_asset
@@ -20,8 +21,10 @@ SOURCE_SUFFIXES = (".md", ".yaml", ".yml")
 _POST_NAME = re.compile(r"(\d{4}-\d{2}-\d{2})-(.+)\Z")
 
 
-@dataclass(frozen=True)
-class Source:
+class Source(NamedTuple):
+    """A content source. A named tuple: discovery makes 13,000 at 10,000 posts,
+    where a frozen dataclass's __init__ cost a fifth of it."""
+
     kind: str
     path: Path  # absolute
     rel: str  # relative to the site root, forward slashes
@@ -98,13 +101,21 @@ def _walk(folder: Path, rel_folder: str, walk: _Walk) -> None:
         rel_content = rel_folder + entry.name
         kind, _, rest = rel_content.partition("/")
         if kind in KINDS and rest and entry.name.endswith(SOURCE_SUFFIXES):
-            walk.sources.append(_source(kind, folder / entry.name, f"content/{rel_content}", rest))
+            walk.sources.append(_source(kind, _child(folder, entry.name), f"content/{rel_content}", rest))
         else:
             path = folder / entry.name
             if check_asset(path, rel_content, walk.published_types, walk.diagnostics):
                 walk.assets.append((path, rel_content))
     for entry in folders:
         _walk(folder / entry.name, f"{rel_folder}{entry.name}/", walk)
+
+
+def _child(folder: Path, name: str) -> Path:
+    """folder / name, for a name from the folder's listing, made the way
+    Path.iterdir makes it: `/` parses the name again, a quarter of the time to
+    make a source's Path (where the method is missing, `/` does it)."""
+    make = getattr(folder, "_make_child_relpath", None)
+    return make(name) if make is not None else folder / name
 
 
 def _is_dir(entry: os.DirEntry) -> bool:
