@@ -17,10 +17,12 @@ from __future__ import annotations
 
 import hashlib
 import marshal
+import mmap
 import os
 import shutil
 import sys
 import tempfile
+import zlib
 from importlib import metadata
 from pathlib import Path
 from typing import NamedTuple
@@ -34,6 +36,18 @@ _GENERATOR = Path(__file__).resolve().parent
 
 def _digest(data: bytes) -> str:
     return hashlib.blake2b(data, digest_size=16).hexdigest()
+
+
+def _checksum(parts) -> bytes:
+    """What guards a cache file against damage (a truncated or altered file).
+    CRC-32, not a cryptographic hash: it catches damage as surely, and a file
+    that holds every parsed body (60 MB at 10,000 posts) is checked in a third
+    of the time blake2b took. What a file says is checked by its reader anyway:
+    a payload that is not ours is a miss (foreign), whatever its checksum."""
+    crc = 0
+    for part in parts:
+        crc = zlib.crc32(part, crc)
+    return b"%08x" % crc
 
 
 def cache_version() -> str:
@@ -78,9 +92,13 @@ def _read_all(fd: int) -> bytes:
     first = os.read(fd, _FIRST_READ)
     if len(first) < _FIRST_READ:  # a regular file reads short only at its end
         return first
+    # Larger: read whole again in one piece (pieces joined were copied once more).
     size = os.fstat(fd).st_size
-    chunks = [first, os.read(fd, max(size - len(first), 0) + 1)]
-    while chunks[-1]:  # grown since the fstat, or a size the file system does not report
+    data = os.pread(fd, max(size, len(first)) + 1, 0)
+    if len(data) <= size:
+        return data
+    chunks = [data]  # grown since the fstat, or a size the file system does not report
+    while chunks[-1]:
         chunks.append(os.read(fd, 1 << 16))
     return b"".join(chunks)
 
@@ -114,11 +132,27 @@ class CacheFolder:
         except OSError:
             return None
         checksum, _, payload = data.partition(b"\n")
-        return payload if checksum.decode("ascii", "replace") == _digest(payload) else None
+        return payload if checksum == _checksum((payload,)) else None
 
-    def write(self, name: str, payload: bytes) -> None:
+    def read_view(self, name: str) -> memoryview | None:
+        """The payload as a view of the file mapped into memory: a large file
+        (the parsed sources' pack, 70 MB at 10,000 posts) is neither copied nor
+        kept in the process's own memory. Safe because every file here is
+        replaced whole (write), never cut short in place under a reader."""
+        try:
+            with open(f"{self.folder}/{name}", "rb") as handle:
+                mapped = mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ)
+        except (OSError, ValueError):  # ValueError: an empty file cannot be mapped
+            return None
+        end = mapped.find(b"\n", 0, 64)
+        payload = memoryview(mapped)[end + 1:]
+        return payload if end >= 0 and mapped[:end] == _checksum((payload,)) else None
+
+    def write(self, name: str, payload: bytes, *more: bytes) -> None:
         """Best effort: a cache that cannot be written (deleted meanwhile, disk
-        full) costs the next build time, never this one its result."""
+        full) costs the next build time, never this one its result. `more`: the
+        payload's further parts, written after it (not joined first: a large
+        payload would be held twice)."""
         target = self.folder / name  # a name may hold one folder: "parsed/<key>"
         try:
             target.parent.mkdir(parents=True, exist_ok=True)
@@ -127,7 +161,8 @@ class CacheFolder:
             return
         try:
             with os.fdopen(fd, "wb") as handle:
-                handle.write(_digest(payload).encode("ascii") + b"\n" + payload)
+                handle.write(_checksum((payload, *more)) + b"\n")
+                handle.writelines((payload, *more))
             os.replace(temp, target)
         except OSError:
             Path(temp).unlink(missing_ok=True)

@@ -7,10 +7,15 @@ from __future__ import annotations
 import os
 import pickle
 
+from conftest import SAMPLE_NOW, run_mlcsite
+from generator import pipeline
 from generator.build_cache import CACHE_DIR, CacheFolder
+from generator.input_state import current_inputs
 from generator.parsed_sources import FOLDER, PACK, ParsedSources
+from test_incremental import NOW
 from test_parsed_sources import _RunsCode, entries, load
-from test_watch import copy_sample_site
+from test_source_digests import load as load_with_inputs
+from test_watch import copy_sample_site, differences, tree
 
 POST = "content/posts/2021-06-21-a-year-of-mlc.md"
 
@@ -97,3 +102,64 @@ def test_the_pack_is_written_again_only_when_many_entries_came_from_their_files(
     cache = ParsedSources(CacheFolder(root))
     load(root, cache)
     assert cache.pack_keys == {path.name for path in (root / CACHE_DIR).glob(f"*/{FOLDER}/*")}
+
+
+# ── the bodies in the pack: sources the input state vouches for are not read ──
+
+def test_a_source_whose_recorded_digest_was_parsed_last_is_taken_from_the_pack_unread(tmp_path):
+    root = copy_sample_site(tmp_path / "site")
+    inputs = current_inputs(root, root / "templates", "options", None)
+    first = load_with_inputs(root, inputs)
+    post = root / POST
+    post.write_bytes(b"no front matter")  # after the input state was taken: this build keeps what it recorded
+    again = load_with_inputs(root, inputs)
+    assert again.parsed == [] and POST not in again.source_bytes
+    assert again.items == first.items and bodies(again) == bodies(first)
+    seen = load_with_inputs(root, current_inputs(root, root / "templates", "options", inputs))
+    assert seen.parsed == [POST] and POST in seen.source_bytes and POST not in bodies(seen)
+
+
+def test_a_same_size_edit_that_keeps_the_stat_is_seen_while_the_file_was_recent(tmp_path):
+    root = copy_sample_site(tmp_path / "site")
+    post = root / POST
+    post.write_bytes(post.read_bytes())  # written just now: "racily clean" when the input state is taken
+    inputs = current_inputs(root, root / "templates", "options", None)
+    load_with_inputs(root, inputs)
+    info = post.stat()
+    data = post.read_bytes()
+    post.write_bytes(data[:-6] + b"SAME.\n")
+    os.utime(post, ns=(info.st_atime_ns, info.st_mtime_ns))  # size, time and inode as recorded
+    assert post.stat().st_ino == info.st_ino and post.stat().st_size == info.st_size
+    edited = load_with_inputs(root, current_inputs(root, root / "templates", "options", inputs))
+    assert edited.parsed == [POST] and bodies(edited)[POST].endswith("SAME.\n")
+
+
+def test_a_body_edited_through_the_cli_is_shown_and_equals_a_clean_build(tmp_path):
+    root = copy_sample_site(tmp_path / "site")
+    assert run_mlcsite("build", "--now", SAMPLE_NOW, cwd=root).returncode == 0
+    assert run_mlcsite("build", "--now", SAMPLE_NOW, cwd=root).returncode == 0  # a pack in use, nothing read
+    post = root / POST
+    post.write_text(post.read_text(encoding="utf-8") + "\nA sentence only this edit wrote.\n", encoding="utf-8")
+    assert run_mlcsite("build", "--now", SAMPLE_NOW, cwd=root).returncode == 0
+    assert any("A sentence only this edit wrote." in path.read_text(encoding="utf-8")
+               for path in (root / "output").rglob("*.html"))
+    clean = tmp_path / "clean"
+    assert not pipeline.build(pipeline.Options(root=root, out=clean, now=NOW)).diagnostics.has_errors()
+    assert differences(tree(root / "output"), tree(clean)) == []
+
+
+def test_a_pack_whose_body_is_damaged_behind_a_valid_checksum_loses_that_entry_only(tmp_path):
+    root = copy_sample_site(tmp_path / "site")
+    inputs = current_inputs(root, root / "templates", "options", None)
+    first = load_with_inputs(root, inputs)
+    folder = CacheFolder(root)
+    payload = bytearray(folder.read(PACK))
+    payload[-2] = 0xFF  # in the last body: no longer UTF-8
+    folder.write(PACK, bytes(payload))
+    for with_inputs in (inputs, None):
+        cache = ParsedSources(CacheFolder(root))
+        again = load_with_inputs(root, with_inputs) if with_inputs else load(root, cache)[0]
+        assert again.parsed == [] and again.items == first.items and bodies(again) == bodies(first)
+    folder.write(PACK, b"99999999\n" + bytes(payload))  # a length past the end: foreign
+    again = load_with_inputs(root, inputs)
+    assert again.parsed == [] and bodies(again) == bodies(first)
