@@ -103,8 +103,3 @@ class RenderContext:
     def env(self):
         from .environment import make_environment
         return make_environment(self)
-
-    @cached_property
-    def occurrences(self):
-        from ..event_times import site_occurrences
-        return site_occurrences(self.site, self.now)
