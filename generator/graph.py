@@ -17,7 +17,7 @@ from .content.fields import Ref
 from .content.models import RFP, Event, Item, Member, Page, PersonRef, Post, Project, Series
 from .diagnostics import Diagnostics, Location, did_you_mean
 from .history import SourceDates
-from .render.image_refs import body_images, images_shown_by
+from .render.image_refs import IMAGE_FIELDS, body_images, images_shown_by
 from .settings import Settings
 from .urls import tag_slug
 
@@ -69,15 +69,21 @@ class Site:
         return entry[1]
 
     def _sources_of(self, item: Item) -> set[str]:
-        sources = {item.source} | images_shown_by(item, self.body_images(item))  # their width and height are in the page
-        people = [p for name in PEOPLE_FIELDS.get(item.kind, ()) for p in getattr(item, name)]
+        # Plain loops, and images looked for only when there are some: made for
+        # every item of every build (13,000 at 10,000 posts).
+        sources = {item.source}
+        in_body = self.body_images(item)
+        if in_body or any(getattr(item, name, None) for name in IMAGE_FIELDS):
+            sources |= images_shown_by(item, in_body)  # their width and height are in the page
         linked = self.series_of(item) if item.kind == "events" else None
         if item.kind == "rfps" and item.project:
             linked = self.projects.get(item.project.slug)
-        if linked is not None:
-            sources.add(linked.source)
-            people += [p for name in PEOPLE_FIELDS.get(linked.kind, ()) for p in getattr(linked, name)]
-        sources.update(p.member.source for p in people if p.member)
+        for shown in (item, linked) if linked is not None else (item,):
+            sources.add(shown.source)
+            for name in PEOPLE_FIELDS.get(shown.kind, ()):
+                for person in getattr(shown, name):
+                    if person.member:
+                        sources.add(person.member.source)
         return sources
 
     def body_images(self, item: Item) -> tuple[tuple[str, str | None, str], ...]:

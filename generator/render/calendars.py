@@ -46,27 +46,34 @@ SEQUENCE = {"tentative": 0, "confirmed": 1, "cancelled": 2}
 
 
 def plan_calendars(site: Site) -> list[Output]:
-    outputs = [_calendar("/calendar.ics", site.events.values(), site, _render_site_calendar, frozenset())]
+    # Each event is in up to three calendars: whether its rule is open-ended is found once.
+    open_ended = {slug for slug, event in site.events.items() if _open_ended(event, site)}
+    outputs = [_calendar("/calendar.ics", site.events.values(), open_ended, site, _render_site_calendar, ())]
     for slug in site.series:
         sessions = site.sessions_by_series.get(slug, [])
-        outputs.append(_calendar(url_of("series", slug) + "calendar.ics", sessions, site,
-                                 partial(_render_series_calendar, slug), {site.series[slug]}))
+        outputs.append(_calendar(url_of("series", slug) + "calendar.ics", sessions, open_ended, site,
+                                 partial(_render_series_calendar, slug), (site.series[slug],)))
     for slug, event in site.events.items():
-        outputs.append(_calendar(url_of("events", slug) + "event.ics", [event], site,
-                                 partial(_render_event_calendar, slug), frozenset()))
+        outputs.append(_calendar(url_of("events", slug) + "event.ics", [event], open_ended, site,
+                                 partial(_render_event_calendar, slug), ()))
     return outputs
 
 
-def _calendar(url: str, events: Iterable[Event], site: Site, render, about) -> Output:
+_READS = frozenset({SETTINGS})
+_READS_CLOCK = frozenset({SETTINGS, CLOCK})
+
+
+def _calendar(url: str, events: Iterable[Event], open_ended: set[str], site: Site, render,
+              about: tuple) -> Output:
     """A VEVENT shows the event, its series (organizers, name, zone, join link)
     and its people: Site.sources_shown_by; `about` is what the calendar itself
-    describes (a series)."""
+    describes (a series). A calendar with an open-ended rule reads the clock
+    (see the module's doc)."""
     events = list(events)
-    inputs = {SETTINGS, *site.sources_shown_by_all([*about, *events])}
-    if any(_open_ended(event, site) for event in events):
-        inputs.add(CLOCK)
-    return Output(url=url, render=render, inputs=frozenset(inputs), origin=None, kind="calendar",
-                  identity=f"{identity_of(render)} {sorted(e.key for e in events)}")
+    reads = _READS_CLOCK if any(event.slug in open_ended for event in events) else _READS
+    return Output(url=url, render=render, reads=reads, origin=None, kind="calendar",
+                  identity=f"{identity_of(render)} {sorted(e.key for e in events)}",
+                  shows=(*about, *events), site=site)
 
 
 def _open_ended(event: Event, site: Site) -> bool:

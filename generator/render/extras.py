@@ -12,6 +12,7 @@ from pathlib import Path
 from xml.sax.saxutils import escape
 
 from ..content.discover import is_ignored_name
+from ..content.models import Item
 from ..diagnostics import Diagnostics, Location
 from ..graph import Site
 from ..urls import absolute, item_url, site_path
@@ -90,8 +91,8 @@ def plan_meta(outputs: list[Output], site: Site) -> list[Output]:
     # Each page's <lastmod> is the newest commit among the sources it shows. Chosen
     # here, where the dates are known: the sitemap's identity is then exactly
     # what it prints besides the base URL, and it reads no source itself.
-    last = {source: dates.last for source, dates in site.dates.items()}
-    pages = sorted(((o.url, _newest(o.inputs, last)) for o in outputs if o.in_sitemap), key=itemgetter(0))
+    newest = _Newest(site)
+    pages = sorted(((o.url, newest.of(o)) for o in outputs if o.in_sitemap), key=itemgetter(0))
     # The home page sums up the site (and declared every source when it showed
     # it all): its <lastmod> is the site's newest change, the newest of any page.
     site_changed = max((changed for _, changed in pages if changed is not None), default=None)
@@ -105,8 +106,29 @@ def plan_meta(outputs: list[Output], site: Site) -> list[Output]:
     ]
 
 
-def _newest(inputs: frozenset[str], last: dict) -> dt.datetime | None:
-    return max(map(last.__getitem__, last.keys() & inputs), default=None)
+class _Newest:
+    """The newest last commit among an output's inputs, found per item shown
+    (each item's once): the outputs' inputs are not unions made in advance
+    (outputs.py). Without dates (no git history), there is nothing to find."""
+
+    def __init__(self, site: Site) -> None:
+        self.site = site
+        self.last = {source: dates.last for source, dates in site.dates.items()}
+        self._items: dict[int, tuple[Item, dt.datetime | None]] = {}  # by id: the entry holds the item
+
+    def of(self, output: Output) -> dt.datetime | None:
+        if not self.last:
+            return None
+        return max(filter(None, [self._among(output.reads), *map(self._item, output.shows)]), default=None)
+
+    def _item(self, item: Item) -> dt.datetime | None:
+        entry = self._items.get(id(item))
+        if entry is None:
+            entry = self._items[id(item)] = (item, self._among(self.site.sources_shown_by(item)))
+        return entry[1]
+
+    def _among(self, tokens: frozenset[str]) -> dt.datetime | None:
+        return max(map(self.last.__getitem__, self.last.keys() & tokens), default=None)
 
 
 def _render_sitemap(pages: list[tuple[str, dt.datetime | None]], ctx: RenderContext) -> bytes:

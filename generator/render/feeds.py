@@ -87,20 +87,18 @@ def _posts_feed(spec: FeedSpec, posts: list[Post], site: Site) -> Output:
     # inputs, so editing an older post leaves the feed alone. (Posts scheduled
     # for later are not in the graph yet.)
     shown = heapq.nsmallest(site.settings.feed_items, posts, key=newest_first)  # = newest_posts(posts)[:N]
-    inputs = site.sources_shown_by_all(shown) | {SETTINGS}
-    return Output(spec.url, partial(_render_posts, spec, tuple(shown)), frozenset(inputs), kind="feed",
-                  identity=f"posts feed {spec!r} {[p.key for p in shown]}")
+    return Output(spec.url, partial(_render_posts, spec, tuple(shown)), frozenset({SETTINGS}), kind="feed",
+                  identity=f"posts feed {spec!r} {[p.key for p in shown]}", shows=tuple(shown), site=site)
 
 
 def _events_feed(site: Site) -> Output:
     name = site.settings.title
     events = list(site.events.values())
     # Series give events their zone; the feed shows every event, past or not: no clock.
-    inputs = site.sources_shown_by_all(events) | {SETTINGS}
     spec = FeedSpec(SECTION_URLS["events"] + "feed.xml", f"{name} — Events",
                     f"Talks, reading groups, research jams and meetups of {name}.", SECTION_URLS["events"])
-    return Output(spec.url, partial(_render_events, spec, tuple(events)), frozenset(inputs), kind="feed",
-                  identity=f"events feed {spec!r} {sorted(e.key for e in events)}")
+    return Output(spec.url, partial(_render_events, spec, tuple(events)), frozenset({SETTINGS}), kind="feed",
+                  identity=f"events feed {spec!r} {sorted(e.key for e in events)}", shows=tuple(events), site=site)
 
 
 def _render_posts(spec: FeedSpec, posts: tuple[Post, ...], ctx: RenderContext) -> bytes:

@@ -98,7 +98,7 @@ class FragmentMemo:
         for position, value in [*enumerate(args), *sorted(kwargs.items())]:
             if isinstance(value, Item):
                 shape.append(f"{position}=item")
-                shown.append(f"{value.key}={self.digests.combined(self.site.sources_shown_by(value))}")
+                shown.append(f"{value.key}={self.digests.shown(value)}")
             elif isinstance(value, _PLAIN):
                 shape.append(f"{position}={value!r}")
             else:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import heapq
 from collections import defaultdict
+from dataclasses import dataclass
 from functools import partial
 from typing import Callable, Iterable
 
@@ -37,31 +38,37 @@ def render_template(template: str, ctx: RenderContext, **context) -> bytes:
     return ctx.env.get_template(template).render(**context).encode("utf-8")
 
 
-def page(url: str, template: str, inputs: Iterable[str], origin: Location | None = None,
-         build: Builder | None = None, *, chrome: frozenset[str], **context) -> Output:
-    """A page; `build(ctx)` adds what is chosen at render time (the clock), or is
-    cheaper made then than described in the key (the posts pages' URLs).
-    `chrome`: what every page shows around its content (page_chrome)."""
+@dataclass(frozen=True)
+class Chrome:
+    """What every page reads around its content (the theme, the settings and,
+    as the navigation lists the pages that set `menu`, those pages' sources),
+    with and without the clock; and the site its pages show items of."""
+
+    site: Site
+    reads: frozenset[str]
+    reads_clock: frozenset[str]
+
+
+def page(url: str, template: str, shows: Iterable[Item], origin: Location | None = None,
+         build: Builder | None = None, *, chrome: Chrome, clock: bool = False, **context) -> Output:
+    """A page showing `shows` (the items whose sources it reads, Site.sources_shown_by);
+    `clock`: it also reads the clock. `build(ctx)` adds what is chosen at render
+    time (the clock), or is cheaper made then than described in the key (the
+    posts pages' URLs)."""
     identity = f"{template} {identity_of(build)} {identity_of(context)}"
-    return Output(url=url, render=partial(_render_page, template, url, context, build),
-                  inputs=chrome.union(inputs), origin=origin, kind="page",
-                  in_sitemap=True, identity=identity)
+    return Output(url, partial(_render_page, template, url, context, build),
+                  chrome.reads_clock if clock else chrome.reads, origin, "page", True, identity,
+                  tuple(shows), chrome.site)
 
 
-def page_chrome(site: Site) -> frozenset[str]:
-    """The inputs of every page's frame: the theme, the settings and, as the
-    navigation lists the pages that set `menu`, those pages' sources."""
-    return frozenset({THEME, SETTINGS, *(p.source for p in site.pages.values() if p.menu is not None)})
+def page_chrome(site: Site) -> Chrome:
+    reads = frozenset({THEME, SETTINGS, *(p.source for p in site.pages.values() if p.menu is not None)})
+    return Chrome(site, reads, reads | {CLOCK})
 
 
 def _render_page(template: str, url: str, context: dict, build: Builder | None, ctx: RenderContext) -> bytes:
     extra = build(ctx) if build else {}
     return render_template(template, ctx, page_url=url, **context, **extra)
-
-
-def depends_on(items: Iterable[Item], site: Site) -> set[str]:
-    """The sources a page that shows `items` reads (graph.Site.sources_shown_by)."""
-    return site.sources_shown_by_all(items)
 
 
 def _origin(item: Item) -> Location:
@@ -87,13 +94,13 @@ def plan_pages(site: Site) -> list[Output]:
         *_plan_rfps(site, chrome), *_plan_free_pages(site, chrome),
         page(SEARCH_URL, "search.html", (), chrome=chrome),  # reads the index the build makes (search/index.py)
         Output("/404.html", partial(_render_page, "404.html", "/404.html", {}, None),
-               chrome, kind="page", identity="404.html"),
+               chrome.reads, kind="page", identity="404.html"),
     ]
 
 
 # Home ---------------------------------------------------------------------
 
-def _plan_home(site: Site, chrome: frozenset[str]) -> list[Output]:
+def _plan_home(site: Site, chrome: Chrome) -> list[Output]:
     """The home page depends on what it shows, not on every item: editing an old
     post leaves it alone. Its posts, projects and RFPs are chosen here (their keys
     are in its identity); the events coming up are chosen with the clock when it
@@ -101,8 +108,8 @@ def _plan_home(site: Site, chrome: frozenset[str]) -> list[Output]:
     posts = heapq.nsmallest(HOME_POSTS, site.posts.values(), key=newest_first)  # = newest_posts(...)[:HOME_POSTS]
     featured = [site.projects[ref.slug] for ref in site.settings.featured_projects if ref.slug in site.projects]
     open_rfps = [r for r in rfps_in_order(site.rfps.values()) if r.status == "open"]
-    shown = depends_on([*site.events.values(), *posts, *featured, *open_rfps], site)
-    return [page("/", "home.html", shown | {CLOCK}, build=_home_context, chrome=chrome,
+    shown = [*site.events.values(), *posts, *featured, *open_rfps]
+    return [page("/", "home.html", shown, build=_home_context, chrome=chrome, clock=True,
                  posts=posts, featured=featured, open_rfps=open_rfps)]
 
 
@@ -123,17 +130,17 @@ def _next(ctx: RenderContext, event: Event):
 
 # Members ------------------------------------------------------------------
 
-def _plan_members(site: Site, chrome: frozenset[str]) -> list[Output]:
+def _plan_members(site: Site, chrome: Chrome) -> list[Output]:
     members = sorted(site.members.values(), key=lambda m: m.slug)
-    outputs = [page(SECTION_URLS["members"], "members.html", depends_on(members, site), chrome=chrome,
+    outputs = [page(SECTION_URLS["members"], "members.html", members, chrome=chrome,
                     active=[m for m in members if m.status != "alumni"],
                     alumni=[m for m in members if m.status == "alumni"])]
     for slug, member in site.members.items():
         related = [*site.projects_by_member.get(slug, ()), *site.posts_by_member.get(slug, ()),
                    *site.talks_by_member.get(slug, ()), *site.series_by_member.get(slug, ()),
                    *site.rfps_by_member.get(slug, ())]
-        outputs.append(page(item_url(member), "member.html", depends_on([member, *related], site) | {CLOCK},
-                            _origin(member), chrome=chrome, member=member,
+        outputs.append(page(item_url(member), "member.html", [member, *related],
+                            _origin(member), chrome=chrome, clock=True, member=member,
                             projects=site.projects_by_member.get(slug, []),
                             posts=site.posts_by_member.get(slug, []),
                             build=partial(_member_context, site.talks_by_member.get(slug, [])),
@@ -163,13 +170,13 @@ def talks_in_order(ctx: RenderContext, events: Iterable[Event]) -> list[Event]:
 
 # Projects -----------------------------------------------------------------
 
-def _plan_projects(site: Site, chrome: frozenset[str]) -> list[Output]:
+def _plan_projects(site: Site, chrome: Chrome) -> list[Output]:
     projects = list(site.projects.values())
-    outputs = [page(SECTION_URLS["projects"], "projects.html", depends_on(projects, site), chrome=chrome,
+    outputs = [page(SECTION_URLS["projects"], "projects.html", projects, chrome=chrome,
                     years=projects_by_year(projects), tags=tag_counts(projects))]
     for project in projects:
         rfps = [r for r in site.rfps.values() if r.project and r.project.slug == project.slug]
-        outputs.append(page(item_url(project), "project.html", depends_on([project, *rfps], site), _origin(project),
+        outputs.append(page(item_url(project), "project.html", [project, *rfps], _origin(project),
                             chrome=chrome, project=project, rfps=sorted(rfps, key=lambda r: r.slug)))
     return outputs
 
@@ -193,24 +200,23 @@ def tag_counts(items: Iterable[Item]) -> list[tuple[str, int]]:
 
 # Events and series -------------------------------------------------------
 
-def _series_sources(site: Site, event: Event) -> set[str]:
+def _series_shown(site: Site, event: Event) -> list[Item]:
+    """An event page shows its series and the series' sessions (previous, next)."""
     if not event.series or event.series.slug not in site.series:
-        return set()
+        return []
     series = site.series[event.series.slug]
-    return depends_on([series, *site.sessions_by_series.get(series.slug, ())], site)
+    return [series, *site.sessions_by_series.get(series.slug, ())]
 
 
-def _plan_events(site: Site, chrome: frozenset[str]) -> list[Output]:
-    outputs = [page(SECTION_URLS["events"], "events.html",
-                    depends_on([*site.events.values(), *site.series.values()], site) | {CLOCK},
-                    build=_events_context, chrome=chrome)]
+def _plan_events(site: Site, chrome: Chrome) -> list[Output]:
+    outputs = [page(SECTION_URLS["events"], "events.html", [*site.events.values(), *site.series.values()],
+                    build=_events_context, chrome=chrome, clock=True)]
     for event in site.events.values():
         series = site.series_of(event)
         sessions = site.sessions_by_series.get(series.slug, []) if series else []
         position = sessions.index(event) if event in sessions else -1
-        outputs.append(page(item_url(event), "event.html",
-                            depends_on([event], site) | _series_sources(site, event) | {CLOCK},
-                            _origin(event), chrome=chrome, event=event, series=series,
+        outputs.append(page(item_url(event), "event.html", [event, *_series_shown(site, event)],
+                            _origin(event), chrome=chrome, clock=True, event=event, series=series,
                             previous=sessions[position - 1] if position > 0 else None,
                             next=sessions[position + 1] if 0 <= position < len(sessions) - 1 else None))
     return outputs
@@ -239,14 +245,14 @@ def by_year(occurrences: Iterable) -> list[tuple[int, list]]:
     return list(groups.items())
 
 
-def _plan_series(site: Site, chrome: frozenset[str]) -> list[Output]:
-    everything = depends_on([*site.series.values(), *site.events.values()], site)
-    outputs = [page(SECTION_URLS["series"], "series_index.html", everything | {CLOCK}, build=_series_index_context,
-                    chrome=chrome)]
+def _plan_series(site: Site, chrome: Chrome) -> list[Output]:
+    everything = [*site.series.values(), *site.events.values()]
+    outputs = [page(SECTION_URLS["series"], "series_index.html", everything, build=_series_index_context,
+                    chrome=chrome, clock=True)]
     for slug, series in site.series.items():
         sessions = site.sessions_by_series.get(slug, [])
-        outputs.append(page(item_url(series), "series.html", depends_on([series, *sessions], site) | {CLOCK},
-                            _origin(series), build=partial(_series_context, sessions), chrome=chrome, series=series))
+        outputs.append(page(item_url(series), "series.html", [series, *sessions], _origin(series),
+                            build=partial(_series_context, sessions), chrome=chrome, clock=True, series=series))
     return outputs
 
 
@@ -274,7 +280,7 @@ def _series_context(sessions: list[Event], ctx: RenderContext) -> dict:
 
 # Posts and tags -----------------------------------------------------------
 
-def _plan_posts(site: Site, chrome: frozenset[str]) -> list[Output]:
+def _plan_posts(site: Site, chrome: Chrome) -> list[Output]:
     posts = newest_posts(site.posts.values())
     page_count = max(1, -(-len(posts) // POSTS_PER_PAGE))
     page_urls = [posts_page_url(n) for n in range(1, page_count + 1)]
@@ -283,15 +289,15 @@ def _plan_posts(site: Site, chrome: frozenset[str]) -> list[Output]:
         # A list page shows its own posts; which posts those are (and how many
         # pages there are) is in its arguments, which fingerprints include.
         shown = posts[(number - 1) * POSTS_PER_PAGE:number * POSTS_PER_PAGE]
-        outputs.append(page(url, "posts.html", depends_on(shown, site), chrome=chrome, posts=shown, page_number=number,
+        outputs.append(page(url, "posts.html", shown, chrome=chrome, posts=shown, page_number=number,
                             page_count=page_count, build=partial(_posts_page_urls, page_count)))
     for post in posts:
-        outputs.append(page(item_url(post), "post.html", depends_on([post], site), _origin(post), chrome=chrome, post=post))
+        outputs.append(page(item_url(post), "post.html", (post,), _origin(post), chrome=chrome, post=post))
     tags = sorted(set(site.posts_by_tag) | set(site.projects_by_tag))
     for tag in tags:
         tagged = site.posts_by_tag.get(tag, [])
         projects = site.projects_by_tag.get(tag, [])
-        outputs.append(page(tag_url(tag), "tag.html", depends_on([*tagged, *projects], site), chrome=chrome, tag=tag,
+        outputs.append(page(tag_url(tag), "tag.html", [*tagged, *projects], chrome=chrome, tag=tag,
                             posts=tagged, projects=projects, has_feed=bool(tagged)))
     return outputs
 
@@ -314,15 +320,15 @@ def rfps_in_order(rfps: Iterable[RFP]) -> list[RFP]:
     return sorted(rfps, key=lambda r: (RFP_ORDER.get(r.status, 9), -(r.date.toordinal() if r.date else 0), r.slug))
 
 
-def _plan_rfps(site: Site, chrome: frozenset[str]) -> list[Output]:
-    outputs = [page(SECTION_URLS["rfps"], "rfps.html", depends_on(site.rfps.values(), site), chrome=chrome,
+def _plan_rfps(site: Site, chrome: Chrome) -> list[Output]:
+    outputs = [page(SECTION_URLS["rfps"], "rfps.html", site.rfps.values(), chrome=chrome,
                     rfps=rfps_in_order(site.rfps.values()))]
     for rfp in site.rfps.values():
         project = site.projects.get(rfp.project.slug) if rfp.project else None
-        outputs.append(page(item_url(rfp), "rfp.html", depends_on([rfp] + ([project] if project else []), site),
+        outputs.append(page(item_url(rfp), "rfp.html", [rfp] + ([project] if project else []),
                             _origin(rfp), chrome=chrome, rfp=rfp, project=project))
     return outputs
 
 
-def _plan_free_pages(site: Site, chrome: frozenset[str]) -> list[Output]:
-    return [page(item_url(p), "page.html", depends_on([p], site), _origin(p), chrome=chrome, page=p) for p in site.pages.values()]
+def _plan_free_pages(site: Site, chrome: Chrome) -> list[Output]:
+    return [page(item_url(p), "page.html", (p,), _origin(p), chrome=chrome, page=p) for p in site.pages.values()]
