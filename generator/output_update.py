@@ -111,6 +111,7 @@ def _staged(outputs: list[Output], keys: dict[str, str], render: Renderer, stagi
             if old is not None and old.key == keys[output.path] and staging.keep(output.path, old.size):
                 update.files[output.path] = old
             else:
+                update.files[output.path] = None  # its place in plan order, filled when it renders
                 todo.append(output)
         companion.expect([o.path for o in outputs], [o.path for o in todo])
         workers = worker_count(len(todo), render.jobs)
@@ -128,7 +129,6 @@ def _staged(outputs: list[Output], keys: dict[str, str], render: Renderer, stagi
                     staging.write(output.path, data)
                 companion.take(output.path, data)
                 update.rendered.append(output.path)
-        update.files = {o.path: update.files[o.path] for o in outputs}  # in plan order
         companion_written = companion.stage(staging, update.files)
         staging.swap_in()
     finally:
