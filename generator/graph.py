@@ -8,11 +8,14 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import functools
 import re
 from collections import defaultdict
 from dataclasses import dataclass, field
+from operator import attrgetter, is_not
 from typing import Iterable
 
+from .content.discover import KINDS
 from .content.fields import Ref
 from .content.models import RFP, Event, Item, Member, Page, PersonRef, Post, Project, Series
 from .diagnostics import Diagnostics, Location, did_you_mean
@@ -110,7 +113,7 @@ class Site:
         return getattr(self, name)
 
     def all_items(self) -> Iterable[Item]:
-        for name in ("members", "projects", "series", "events", "posts", "rfps", "pages"):
+        for name in KINDS:
             yield from self.kind(name).values()
 
 
@@ -128,7 +131,7 @@ def build_graph(items: list[Item], settings: Settings, diagnostics: Diagnostics,
     resolver = _Resolver(site, diagnostics, broken)
     for kind in PEOPLE_FIELDS:
         table = site.kind(kind)
-        for slug, item in list(table.items()):
+        for slug, item in table.items():  # values replaced in place: the keys stay
             table[slug] = resolver.resolve_item(item)
     for ref in (*settings.featured_projects, *orphan_refs):
         resolver.find(ref)
@@ -142,16 +145,16 @@ def build_graph(items: list[Item], settings: Settings, diagnostics: Diagnostics,
 
 
 def _index(items: list[Item], site: Site, diagnostics: Diagnostics) -> None:
-    first_source: dict[tuple[str, str], str] = {}
-    for item in sorted(items, key=lambda i: (i.kind, i.slug, i.source)):
-        key = (item.kind, item.slug)
-        if key in first_source:
+    tables = {kind: site.kind(kind) for kind in KINDS}
+    for item in sorted(items, key=attrgetter("kind", "slug", "source")):
+        table = tables[item.kind]
+        first = table.get(item.slug)
+        if first is not None:
             diagnostics.error(Location(item.source), f'Two {item.kind} have the slug "{item.slug}": '
-                              f"{first_source[key]} and {item.source}.",
+                              f"{first.source} and {item.source}.",
                               "Rename one of the files (the slug is the file name).")
             continue
-        first_source[key] = item.source
-        site.kind(item.kind)[item.slug] = item
+        table[item.slug] = item
 
 
 class _Resolver:
@@ -174,27 +177,59 @@ class _Resolver:
         # Found directly: a Ref (a dataclass) is made only to report a missing
         # member; 23,000 were made just to look members up at 10,000 posts.
         member = self.site.members.get(ref.slug) or self.find(Ref("members", ref.slug, ref.where))
-        return _replaced(ref, member=member) if member else ref
+        return ref if ref.member is member else _replaced(ref, member=member)
 
     def resolve_item(self, item: Item) -> Item:
-        changes = {name: tuple(self.person(p) for p in getattr(item, name)) for name in PEOPLE_FIELDS[item.kind]}
-        for name in ("series", "project"):
-            ref = getattr(item, name, None)
+        """The item with its people's members, and its series or project checked.
+        A reference that already names this build's member (the pack stores them
+        so, with_members) is kept: most items come back unchanged, not rebuilt."""
+        for name in _REFERENCE_FIELDS.get(item.kind, ()):
+            ref = getattr(item, name)
             if isinstance(ref, Ref):
                 self.find(ref)
-        return _replaced(item, **changes)
+        changes = {}
+        for name in PEOPLE_FIELDS[item.kind]:
+            people = getattr(item, name)
+            resolved = tuple([self.person(p) for p in people])
+            if any(map(is_not, resolved, people)):
+                changes[name] = resolved
+        return _replaced(item, **changes) if changes else item
+
+
+_REFERENCE_FIELDS = {"events": ("series",), "rfps": ("project",)}  # a Ref (or None) to check
+
+
+def with_members(item: Item, members: dict[str, Member]) -> Item:
+    """The item with each person who is in `members` pointing at that member, as
+    resolving would make it, without checking or reporting anything: what the
+    pack of parsed sources stores (parsed_sources.py), so that the next build,
+    whose members are those very objects, finds the references resolved. Only a
+    hint: the resolver keeps a reference only when it names this build's member."""
+    changes = {}
+    for name in PEOPLE_FIELDS.get(item.kind, ()):
+        people = getattr(item, name)
+        resolved = tuple([_replaced(p, member=members[p.slug]) if p.slug in members else p for p in people])
+        if any(map(is_not, resolved, people)):
+            changes[name] = resolved
+    return _replaced(item, **changes) if changes else item
 
 
 def _replaced(model, **changes):
     """dataclasses.replace for our models (frozen, every field in __init__, no
     __post_init__): the same object, made without running __init__ again, which
     was most of resolving 35,000 references on a 10,000-post site."""
-    if hasattr(model, "__post_init__"):
+    cls = type(model)
+    if _has_post_init(cls):
         return dataclasses.replace(model, **changes)
-    made = object.__new__(type(model))
+    made = object.__new__(cls)
     made.__dict__.update(model.__dict__)
     made.__dict__.update(changes)
     return made
+
+
+@functools.cache
+def _has_post_init(cls: type) -> bool:
+    return hasattr(cls, "__post_init__")
 
 
 def _check_numbers(site: Site, diagnostics: Diagnostics) -> None:
@@ -220,13 +255,19 @@ def _unify_tags(site: Site, diagnostics: Diagnostics) -> None:
     spellings of the same words ("Community", "community") are one tag, shown as
     the first spelling by date, with a warning at the others; two different tags
     that share a slug ("C++", "C#" → /tags/c/) are an error naming both files."""
+    tagged = [item for kind in ("posts", "projects", "events") for item in site.kind(kind).values() if item.tags]
+    slugs = {tag: tag_slug(tag) for tag in {tag for item in tagged for tag in item.tags}}  # a few hundred, written 40,000 times
+    spellings: dict[str, list[str]] = defaultdict(list)
+    for tag, slug in slugs.items():
+        spellings[slug].append(tag)
+    shared = {tag for tags in spellings.values() if len(tags) > 1 for tag in tags}
+    # Only the items that write a tag sharing its slug with another need a look,
+    # in the order they were written (not all 12,000 sorted to find none).
     first: dict[str, tuple[str, Item]] = {}
-    slugs: dict[str, str] = {}  # tag → its slug: a few hundred tags are written 25,000 times
-    for item in sorted((i for kind in ("posts", "projects", "events") for i in site.kind(kind).values()),
-                       key=_written_order):
+    for item in sorted((i for i in tagged if not shared.isdisjoint(i.tags)), key=_written_order):
         tags = []
         for index, tag in enumerate(item.tags):
-            slug = slugs.get(tag) or slugs.setdefault(tag, tag_slug(tag))
+            slug = slugs[tag]
             spelling, owner = first.setdefault(slug, (tag, item))
             if spelling != tag:
                 where = item.where("tags", index)

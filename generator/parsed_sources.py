@@ -50,6 +50,7 @@ from .content.discover import Source
 from .content.limits import Limits
 from .content.load import load_source
 from .diagnostics import Diagnostic, Diagnostics
+from .graph import with_members
 from .input_state import InputState, file_digest
 
 FOLDER = "parsed"
@@ -189,12 +190,16 @@ def _packed(entries: dict[str, tuple[tuple, Loaded]], files: dict[str, tuple]) -
     pickle, then every body, UTF-8, one after another. An entry is (its file's
     identity, its key's parts, where its body lies in that tail, the Loaded
     without the body): 13,000 bodies (60 MB) decode from one buffer in a
-    fraction of what unpickling them one by one cost."""
+    fraction of what unpickling them one by one cost.
+
+    Members come first, and every other item's people point at the members
+    stored (graph.with_members): unpickled, they are the very members the next
+    build indexes, so its graph keeps those references instead of making them
+    again (a third of building the graph)."""
     shared: dict[tuple, tuple] = {}
     bodies: list[bytes] = []
-    at = 0
-    pack = {}
-    for key, (parts, loaded) in entries.items():
+    pack, members, at = {}, {}, 0
+    for key, (parts, loaded) in sorted(entries.items(), key=lambda entry: (entry[1][0][0] != "members", entry[1][0][1])):
         if key not in files:
             continue
         span, item = None, loaded.item
@@ -202,7 +207,10 @@ def _packed(entries: dict[str, tuple[tuple, Loaded]], files: dict[str, tuple]) -
             if item.body:
                 bodies.append(item.body.encode("utf-8", "surrogatepass"))
                 span, at = (at, at + len(bodies[-1])), at + len(bodies[-1])
-            loaded = replace(loaded, item=replace(item, body="", positions=_shared_positions(item.positions, shared)))
+            loaded = replace(loaded, item=replace(with_members(item, members), body="",
+                                                  positions=_shared_positions(item.positions, shared)))
+            if item.kind == "members":
+                members.setdefault(item.slug, loaded.item)
         pack[key] = (files[key], parts, span, loaded)
     data = pickle.dumps(pack, pickle.HIGHEST_PROTOCOL)
     return [b"%d\n" % len(data), data, *bodies]
