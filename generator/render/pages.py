@@ -19,7 +19,7 @@ from typing import Callable, Iterable
 from .. import event_times
 from ..content.models import RFP, Event, Item, Post, Project
 from ..diagnostics import Location
-from ..graph import PEOPLE_FIELDS, Site
+from ..graph import Site
 from ..urls import SECTION_URLS, item_url, tag_url
 from . import timefmt
 from .environment import occurrences_of
