@@ -9,7 +9,6 @@ order, and a feed's bytes change only when what it shows changes.
 from __future__ import annotations
 
 import datetime as dt
-import heapq
 import html
 import re
 from dataclasses import dataclass
@@ -27,7 +26,7 @@ from .item_dates import event_announced, event_changed, first_start, post_publis
 from .markdown_memo import MarkdownMemo
 from .markup import sanitize
 from .outputs import SETTINGS, Output, RenderContext
-from .pages import newest_first, newest_posts
+from .pages import newest_posts
 from .timefmt import cadence_text, long_date, utc_offset, when_text
 
 if TYPE_CHECKING:  # for annotations: feedgen is imported where a feed renders
@@ -65,7 +64,7 @@ class FeedItem:
 def plan_feeds(site: Site) -> list[Output]:
     name = site.settings.title
     # Drafts stay out even of a --drafts preview: a feed is for subscribers.
-    posts = [p for p in site.posts.values() if not p.draft]
+    posts = [p for p in site.newest_posts if not p.draft]
     outputs = [
         _posts_feed(FeedSpec("/feed.xml", f"{name} — Posts", f"The latest posts from {name}.",
                              SECTION_URLS["posts"]), posts, site),
@@ -76,17 +75,18 @@ def plan_feeds(site: Site) -> list[Output]:
         page = tag_url(tag)
         outputs.append(_posts_feed(FeedSpec(page + "feed.xml", f"{name} — posts tagged {tag}",
                                             f"Posts from {name} tagged “{tag}”.", page),
-                                   [p for p in tagged if not p.draft], site))
+                                   [p for p in tagged if not p.draft], site))  # in newest order (the graph's)
     outputs.append(_events_feed(site))
     return outputs
 
 
 def _posts_feed(spec: FeedSpec, posts: list[Post], site: Site) -> Output:
-    # The N newest are chosen here: which posts those are, in order, is in the
-    # identity (a new post pushes an old one out), and only their sources are
-    # inputs, so editing an older post leaves the feed alone. (Posts scheduled
-    # for later are not in the graph yet.)
-    shown = heapq.nsmallest(site.settings.feed_items, posts, key=newest_first)  # = newest_posts(posts)[:N]
+    """`posts`: newest first (the graph orders them, Site.newest_posts). The N
+    newest are chosen here: which posts those are, in order, is in the identity
+    (a new post pushes an old one out), and only their sources are inputs, so
+    editing an older post leaves the feed alone. (Posts scheduled for later are
+    not in the graph yet.)"""
+    shown = posts[:site.settings.feed_items]
     return Output(spec.url, partial(_render_posts, spec, tuple(shown)), frozenset({SETTINGS}), kind="feed",
                   identity=f"posts feed {spec!r} {[p.key for p in shown]}", shows=tuple(shown), site=site)
 

@@ -10,7 +10,6 @@ left out of the graph.)
 
 from __future__ import annotations
 
-import heapq
 from collections import defaultdict
 from dataclasses import dataclass
 from functools import partial
@@ -105,7 +104,7 @@ def _plan_home(site: Site, chrome: Chrome) -> list[Output]:
     post leaves it alone. Its posts, projects and RFPs are chosen here (their keys
     are in its identity); the events coming up are chosen with the clock when it
     renders, so it reads every event."""
-    posts = heapq.nsmallest(HOME_POSTS, site.posts.values(), key=newest_first)  # = newest_posts(...)[:HOME_POSTS]
+    posts = site.newest_posts[:HOME_POSTS]
     featured = [site.projects[ref.slug] for ref in site.settings.featured_projects if ref.slug in site.projects]
     open_rfps = [r for r in rfps_in_order(site.rfps.values()) if r.status == "open"]
     shown = [*site.events.values(), *posts, *featured, *open_rfps]
@@ -281,7 +280,7 @@ def _series_context(sessions: list[Event], ctx: RenderContext) -> dict:
 # Posts and tags -----------------------------------------------------------
 
 def _plan_posts(site: Site, chrome: Chrome) -> list[Output]:
-    posts = newest_posts(site.posts.values())
+    posts = site.newest_posts  # = newest_posts(site.posts.values()), ordered once by the graph
     page_count = max(1, -(-len(posts) // POSTS_PER_PAGE))
     page_urls = [posts_page_url(n) for n in range(1, page_count + 1)]
     outputs = []
