@@ -266,6 +266,16 @@ def _local_until(until, zone_key: str, all_day: bool):
 
 
 def _rule(rule: str, dtstart, until, count) -> rrule.rrule:
+    # Made once per rule and bounds: a build asks for each event's rule up to
+    # seven times (its plan twice, its check, its calendars), and parsing it was
+    # most of that. The reprs are in the key: equal aware datetimes in two zones
+    # are equal, yet give different rules. An rrule is not changed by its users
+    # (replace and iteration make new objects; rrulestr does not cache by default).
+    return _rule_made(rule, repr(dtstart), repr(until), count, dtstart, until)
+
+
+@lru_cache(maxsize=4096)
+def _rule_made(rule: str, dtstart_text: str, until_text: str, count, dtstart, until) -> rrule.rrule:
     parsed = rrule.rrulestr(rule, dtstart=_as_datetime(dtstart))
     if until is not None:
         return parsed.replace(until=until if isinstance(until, dt.datetime) else dt.datetime.combine(until, END_OF_DAY))

@@ -386,11 +386,14 @@ def _warn_unused(site: Site, diagnostics: Diagnostics) -> None:
         if slug not in referenced and member.status == "active" and not member.role:
             diagnostics.warning(member.where("name"), f"{member.name} is not an author, speaker or organizer "
                                 "of anything, and has no role.", "Add them where they belong, or give them a role.")
+    # Posts and projects are grouped by tag already (_derive_back_references):
+    # only events are looked at again, not 10,000 posts.
     uses: dict[str, list[Item]] = defaultdict(list)
-    for kind in ("posts", "projects", "events"):
-        for item in site.kind(kind).values():
-            for tag in item.tags:
-                uses[tag].append(item)
+    for tag in site.posts_by_tag.keys() | site.projects_by_tag.keys():
+        uses[tag] = [*site.posts_by_tag.get(tag, ()), *site.projects_by_tag.get(tag, ())]
+    for event in site.events.values():
+        for tag in event.tags:
+            uses[tag].append(event)
     # A tag used once is often a misspelling of a common one ("open-colab"):
     # warn only then, so the warning stays worth reading.
     common = [tag for tag, items in uses.items() if len(items) > 1]

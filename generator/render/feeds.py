@@ -13,6 +13,8 @@ import html
 import re
 from dataclasses import dataclass
 from functools import partial
+from itertools import filterfalse, islice
+from operator import attrgetter
 from typing import TYPE_CHECKING
 from urllib.parse import urljoin, urlsplit
 
@@ -63,8 +65,7 @@ class FeedItem:
 
 def plan_feeds(site: Site) -> list[Output]:
     name = site.settings.title
-    # Drafts stay out even of a --drafts preview: a feed is for subscribers.
-    posts = [p for p in site.newest_posts if not p.draft]
+    posts = site.newest_posts
     outputs = [
         _posts_feed(FeedSpec("/feed.xml", f"{name} — Posts", f"The latest posts from {name}.",
                              SECTION_URLS["posts"]), posts, site),
@@ -75,20 +76,24 @@ def plan_feeds(site: Site) -> list[Output]:
         page = tag_url(tag)
         outputs.append(_posts_feed(FeedSpec(page + "feed.xml", f"{name} — posts tagged {tag}",
                                             f"Posts from {name} tagged “{tag}”.", page),
-                                   [p for p in tagged if not p.draft], site))  # in newest order (the graph's)
+                                   tagged, site))  # in newest order, as posts are (the graph's)
     outputs.append(_events_feed(site))
     return outputs
 
 
 def _posts_feed(spec: FeedSpec, posts: list[Post], site: Site) -> Output:
-    """`posts`: newest first (the graph orders them, Site.newest_posts). The N
-    newest are chosen here: which posts those are, in order, is in the identity
+    """`posts`: newest first (the graph orders them, Site.newest_posts). Drafts
+    stay out even of a --drafts preview: a feed is for subscribers. The N newest
+    are chosen here: which posts those are, in order, is in the identity
     (a new post pushes an old one out), and only their sources are inputs, so
     editing an older post leaves the feed alone. (Posts scheduled for later are
     not in the graph yet.)"""
-    shown = posts[:site.settings.feed_items]
-    return Output(spec.url, partial(_render_posts, spec, tuple(shown)), frozenset({SETTINGS}), kind="feed",
-                  identity=f"posts feed {spec!r} {[p.key for p in shown]}", shows=tuple(shown), site=site)
+    shown = tuple(islice(filterfalse(_DRAFT, posts), site.settings.feed_items))
+    return Output(spec.url, partial(_render_posts, spec, shown), frozenset({SETTINGS}), kind="feed",
+                  identity=f"posts feed {spec!r} {[p.key for p in shown]}", shows=shown, site=site)
+
+
+_DRAFT = attrgetter("draft")
 
 
 def _events_feed(site: Site) -> Output:

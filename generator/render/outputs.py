@@ -25,6 +25,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from functools import cached_property, partial
 from pathlib import Path
+from types import FunctionType
 from typing import Any, Callable
 
 from ..content.models import Item, PersonRef
@@ -54,7 +55,7 @@ class _made_once:
         return value
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, init=False)
 class Output:
     url: str
     render: Callable[["RenderContext"], bytes] = field(compare=False)
@@ -65,6 +66,17 @@ class Output:
     identity: str = ""  # how it renders, besides its inputs: see the module's doc
     shows: tuple[Item, ...] = ()  # items shown: each reads site.sources_shown_by(item)
     site: Site | None = field(default=None, compare=False, repr=False)  # the site `shows` come from
+
+    def __init__(self, url: str, render: Callable[["RenderContext"], bytes], reads: frozenset[str] = frozenset(),
+                 origin: Location | None = None, kind: str = "page", in_sitemap: bool = False, identity: str = "",
+                 shows: tuple[Item, ...] = (), site: Site | None = None) -> None:
+        # The fields stored straight into the instance: a frozen dataclass's own
+        # __init__ sets each through object.__setattr__, three times slower, for
+        # 16,000 outputs a build. Still frozen: setting a field afterwards fails.
+        values = self.__dict__
+        values["url"], values["render"], values["reads"], values["origin"] = url, render, reads, origin
+        values["kind"], values["in_sitemap"], values["identity"] = kind, in_sitemap, identity
+        values["shows"], values["site"] = shows, site
 
     @_made_once
     def path(self) -> str:
@@ -98,6 +110,10 @@ def identity_of(value: Any) -> str:
         return "[" + ", ".join(map(identity_of, value)) + "]"
     if kind is dict:
         return "{" + ", ".join([f"{identity_of(k)}: {identity_of(v)}" for k, v in value.items()]) + "}"
+    if kind is partial:  # a page's `build` or a renderer, with its arguments (3,000 of them)
+        return f"{identity_of(value.func)}({identity_of(value.args)}, {identity_of(value.keywords)})"
+    if kind is FunctionType and "<" not in value.__qualname__:
+        return f"{value.__module__}.{value.__qualname__}"
     return _identity_of_other(value)
 
 

@@ -8,6 +8,7 @@ collision fails a pull request without building it.
 from __future__ import annotations
 
 from collections import defaultdict
+from operator import attrgetter
 from pathlib import Path
 
 from ..diagnostics import Diagnostics, Location
@@ -31,13 +32,16 @@ def plan_outputs(site: Site, template_dir: Path, diagnostics: Diagnostics, root:
     outputs += plan_meta(outputs, site)  # last: the sitemap lists what came before
     find_url_collisions(outputs, diagnostics)
     reserve_search_folder(outputs, diagnostics)
-    return sorted(outputs, key=lambda o: o.path)
+    return sorted(outputs, key=attrgetter("path"))
 
 
 def find_url_collisions(outputs: list[Output], diagnostics: Diagnostics) -> None:
+    paths = [output.path.lower() for output in outputs]  # case-insensitive disks (macOS) collide too
+    if len(set(paths)) == len(paths):  # the common case, found in C
+        return
     by_path: dict[str, list[Output]] = defaultdict(list)
-    for output in outputs:
-        by_path[output.path.lower()].append(output)  # case-insensitive disks (macOS) collide too
+    for path, output in zip(paths, outputs):
+        by_path[path].append(output)
     for claimants in by_path.values():
         if len(claimants) < 2:
             continue
