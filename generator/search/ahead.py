@@ -8,7 +8,7 @@ post, the cache's record) on the other core.
 
 Which pages a shard holds depends on every page's kind, known for sure only once
 all are in. So this guesses: a page still to render keeps the kind it had, and
-every page the shard the last build's pages give it (shards.Layout). When the
+every page the shard the last build put it in. When the
 last page of a shard still to render is in, and one of its records changed,
 the shard is started. The guess is checked where it matters: the index takes
 a started shard's files only when its key (its records in URL order, Pagefind's
@@ -33,13 +33,14 @@ class Ahead:
     """The shards one build starts early. Made empty, it starts none."""
 
     def __init__(self, guess: dict[str, "Page"] | None = None, rendering: set[str] = frozenset(),
-                 shard_size: int = 0) -> None:
+                 shard_size: int = 0, members: dict[str, tuple[str, ...]] | None = None) -> None:
         # Each page of the build as the last build left it (a rendered one: as it is
         # now); None when not guessing: a page to render is new, and could go anywhere.
         known = guess is not None and rendering <= guess.keys()
         self.guess = dict(guess) if known else None
         self.waiting = set(rendering)  # pages still to render
         self.shard_size = shard_size
+        self.members = members or {}  # the pages of each shard, by folder, as the last build placed them
         self.layout: Layout | None = None  # the guessed one, made when first needed
         self.shard_of: dict[str, Shard] | None = None  # the shard of each page still to render, as guessed
         self.pending: Counter[Shard] = Counter()  # pages of each shard still to render
@@ -76,10 +77,10 @@ class Ahead:
         self.pending = Counter(self.shard_of.values())
 
     def entries(self, shard: Shard, url: Callable[[str], str]) -> list[tuple[str, str]]:
-        """The shard's (url, record digest), as guessed."""
-        kinds = shard.kinds
-        return [(url(p), page.record) for p, page in self.guess.items()
-                if page.record and page.kind in kinds and self.layout.holds(shard, p, page.kind)]
+        """The shard's (url, record digest), as guessed: the pages the last build
+        put in it (placing every page again hashed each post's path)."""
+        guess = self.guess
+        return [(url(p), guess[p].record) for p in self.members.get(shard.folder, ()) if p in guess and guess[p].record]
 
     def start(self, job: "Job", index: Callable[["Job"], tuple]) -> None:
         if self._pool is None:

@@ -39,7 +39,7 @@ from .shards import DEFAULT_SIZE, MANIFEST, Layout, Shard, manifest
 
 from .reserved import FOLDER  # reserved: no content, alias or asset may be published under it
 RECORDS = "search"  # the cache folder's subfolder of records
-STATE_VERSION = 2  # of the state file's layout: another is read as empty
+STATE_VERSION = 3  # of the state file's layout: another is read as empty
 BUNDLE_LAYOUT = 2  # of a shard's files (bundle.needed_by_a_shard, page ids): another makes every shard again
 # A build rendering more pages than this indexes once they are all in (ahead.py):
 # guessing each shard's pages early would start Pagefind for shards that change again.
@@ -65,6 +65,7 @@ class ShardState:
     key: str  # what the shard was made from
     files: dict[str, tuple[str, int]]  # its files, by path under output/ → (digest, size)
     tags: tuple[str, ...]  # its pages' tags, for the manifest
+    pages: tuple[str, ...] = ()  # its pages, by path under output/: a rebuild lists a shard from these
 
 
 @dataclass
@@ -89,6 +90,7 @@ class Job:
     shard: Shard
     entries: tuple[tuple[str, str], ...] | None  # None: the shard is as the last build made it, not listed again
     key: str
+    pages: tuple[str, ...] = ()  # the paths of its pages
 
 
 class SearchIndex:
@@ -124,7 +126,7 @@ class SearchIndex:
         if len(rendering) <= AHEAD_LIMIT:
             guess = {path: self.state.pages.get(path) for path in planned if path.endswith(".html")}
             self.ahead = Ahead({path: page for path, page in guess.items() if page is not None}, set(rendering),
-                               self.shard_size)
+                               self.shard_size, {folder: shard.pages for folder, shard in self.state.shards.items()})
 
     def known(self, written: dict[str, Written]) -> dict[str, Written]:
         """The build cache's record of output/, less the pages whose record is
@@ -226,7 +228,8 @@ class SearchIndex:
         for job, (bundle, tags) in zip(todo, self._index_all(todo)):
             for path, data in bundle.items():
                 put(path, data)
-            shards[job.shard.folder] = ShardState(job.key, {p: (_digest(d), len(d)) for p, d in bundle.items()}, tags)
+            shards[job.shard.folder] = ShardState(job.key, {p: (_digest(d), len(d)) for p, d in bundle.items()}, tags,
+                                                  job.pages)
         shards = dict(sorted(shards.items()))
         listing = manifest([job.shard for job in self.jobs.values()], [t for s in shards.values() for t in s.tags])
         put(FOLDER + MANIFEST, listing)
@@ -235,24 +238,26 @@ class SearchIndex:
 
     def _jobs(self, pages: dict[str, Page], changed: set[Shard] | None) -> dict[str, Job]:
         """Every shard's job. `changed`: when known, the only shards whose records
-        changed since the last build; the others keep its key, and their entries
-        are not listed (placing, sorting and hashing all 14,000 was most of the
-        index's planning in a one-post rebuild)."""
+        changed since the last build; every page is in the shard it was in then
+        (_changed_shards), so a changed shard is listed from the pages the last
+        build put in it, and the others keep its key unlisted (placing every page
+        again, a hash of each post's path, was most of a one-post rebuild's index
+        planning)."""
         if changed is not None:
             jobs = {}
             for folder in sorted(self.state.shards):
-                shard = self.layout.by_folder[folder]
-                jobs[folder] = (self._job(shard, self._entries(pages, shard)) if shard in changed
-                                else Job(shard, None, self.state.shards[folder].key))
+                shard, last = self.layout.by_folder[folder], self.state.shards[folder]
+                jobs[folder] = (self._job(shard, self._entries(pages, shard), last.pages) if shard in changed
+                                else Job(shard, None, last.key, last.pages))
             return jobs
-        members: dict[Shard, list[tuple[str, str]]] = {}
+        members: dict[Shard, list[str]] = {}
         for path, page in pages.items():
             if page.record:
-                members.setdefault(self.layout.shard_of(path, page.kind), []).append((self._url(path), page.record))
+                members.setdefault(self.layout.shard_of(path, page.kind), []).append(path)
         if not members:  # an empty index still answers the search page
             members[Shard("", ())] = []
-        return {shard.folder: self._job(shard, entries)
-                for shard, entries in sorted(members.items(), key=lambda pair: pair[0].folder)}
+        return {shard.folder: self._job(shard, [(self._url(path), pages[path].record) for path in paths], paths)
+                for shard, paths in sorted(members.items(), key=lambda pair: pair[0].folder)}
 
     def _changed_shards(self, pages: dict[str, Page]) -> set[Shard] | None:
         """The shards whose records this build changed, when every other shard is
@@ -274,20 +279,24 @@ class SearchIndex:
                 changed.add(self.layout.shard_of(path, now.kind))
         if not last.shards.keys() <= self.layout.by_folder.keys():
             return None
+        listed = [path for shard in last.shards.values() for path in shard.pages]
+        indexed = sum(1 for page in pages.values() if page.record)
+        if len(listed) != indexed or not all(path in pages and pages[path].record for path in listed):
+            return None  # the saved state does not place each indexed page once: place them all again
         return changed
 
     def _entries(self, pages: dict[str, Page], shard: Shard) -> list[tuple[str, str]]:
-        """One shard's (url, record digest): its kinds' pages, then those it holds."""
-        kinds = shard.kinds
-        return [(self._url(path), page.record) for path, page in pages.items()
-                if page.record and page.kind in kinds and self.layout.holds(shard, path, page.kind)]
+        """One shard's (url, record digest) when every page is in the shard the
+        last build put it in (_changed_shards): its pages are the ones listed then."""
+        return [(self._url(path), pages[path].record) for path in self.state.shards[shard.folder].pages]
 
     def _settings(self) -> str:
         return repr((self.version, BUNDLE_LAYOUT, self.base_path, self.shard_size))
 
-    def _job(self, shard: Shard, entries: list[tuple[str, str]]) -> Job:
+    def _job(self, shard: Shard, entries: list[tuple[str, str]], pages: Iterable[str] = ()) -> Job:
         entries = tuple(sorted(entries))
-        return Job(shard, entries, _digest(repr((self.version, BUNDLE_LAYOUT, shard, entries)).encode("utf-8")))
+        return Job(shard, entries, _digest(repr((self.version, BUNDLE_LAYOUT, shard, entries)).encode("utf-8")),
+                   tuple(sorted(pages)))
 
     def _index_ahead(self, path: str, page: Page) -> None:
         """Start indexing the page's shard now, if this page completes it (ahead.py)."""
@@ -332,7 +341,7 @@ class SearchIndex:
     def _made(self, folder: str) -> dict[str, bytes]:
         job = self.jobs[folder]
         if job.entries is None:  # a shard kept from the last build, whose files are gone from output/
-            job = self._job(job.shard, self._entries(self.pending.pages, job.shard))
+            job = self._job(job.shard, self._entries(self.pending.pages, job.shard), job.pages)
         return self._index(job)[0]
 
     def _owner(self, path: str) -> str:
@@ -361,8 +370,8 @@ class SearchIndex:
         try:
             if data.get("version") != STATE_VERSION:
                 return IndexState()
-            shards = {folder: ShardState(key, {p: tuple(v) for p, v in files.items()}, tuple(tags))
-                      for folder, (key, files, tags) in data["shards"].items()}
+            shards = {folder: ShardState(key, {p: tuple(v) for p, v in files.items()}, tuple(tags), _paths(pages))
+                      for folder, (key, files, tags, pages) in data["shards"].items()}
             pages = data["pages"]
             return IndexState(dict(zip(pages, map(_page, pages.values()))), shards,
                               tuple(data["manifest"]) if data["manifest"] else None, str(data.get("settings", "")))
@@ -379,7 +388,7 @@ class SearchIndex:
         for digest in stored - wanted:
             (records / digest).unlink(missing_ok=True)
         self.stored &= wanted
-        shards = {folder: (s.key, s.files, s.tags) for folder, s in self.state.shards.items()}
+        shards = {folder: (s.key, s.files, s.tags, s.pages) for folder, s in self.state.shards.items()}
         data = {"version": STATE_VERSION, "pages": {p: (v.digest, v.record, v.kind) for p, v in self.state.pages.items()},
                 "shards": shards, "manifest": self.state.manifest, "settings": self.state.settings}
         self.folder.write(self.state_name, dump_plain(data))
@@ -391,6 +400,14 @@ def _page(saved: tuple) -> Page:
     if type(page.digest) is not str or type(page.kind) is not str or not (page.record is None or type(page.record) is str):
         raise TypeError("not a page")
     return page
+
+
+def _paths(saved) -> tuple[str, ...]:
+    """A shard's saved page paths; anything else is a damaged state (TypeError)."""
+    paths = tuple(saved)
+    if not all(type(path) is str for path in paths):
+        raise TypeError("not a list of paths")
+    return paths
 
 
 def _in_job_order(jobs: list[Job], started: dict, made: Iterator) -> Iterator[tuple[dict[str, bytes], tuple[str, ...]]]:

@@ -68,13 +68,6 @@ class Layout:
         shards = self.own.get(kind)
         return self.root if shards is None else _pick(shards, path)
 
-    def holds(self, shard: Shard, path: str, kind: str) -> bool:
-        """Whether the page goes in this shard (a hash only among a kind's own shards)."""
-        if kind not in shard.kinds:
-            return False
-        shards = self.own.get(kind)
-        return shards is None or len(shards) == 1 or _pick(shards, path) == shard
-
 
 def _pick(shards: list[Shard], path: str) -> Shard:
     # A power of two of buckets: at twice as many, a page stays in bucket n or moves to n + half.
