@@ -17,15 +17,16 @@ process: see `worker_count`.
 from __future__ import annotations
 
 import gc
-import multiprocessing
 import os
 import signal
 import traceback
 from dataclasses import dataclass
-from multiprocessing.connection import Connection, wait
-from typing import Callable, Iterator
+from typing import TYPE_CHECKING, Callable, Iterator
 
 from .render.outputs import Output
+
+if TYPE_CHECKING:  # imported where workers start: most builds fork none, and it took 10 ms
+    from multiprocessing.connection import Connection
 
 CHUNK = 32  # outputs per message
 AHEAD = 2  # chunks handed to a worker beyond the one it renders: it never waits for the next
@@ -90,6 +91,8 @@ class _Pool:
         self.window = workers * (1 + AHEAD)
         self.fed = self.taken = 0  # chunks handed out, and given to the caller (both in order)
         self.done: dict[int, list | _Crash] = {}  # received, not yet taken
+        import multiprocessing  # here, not at the top: see TYPE_CHECKING above
+
         context = multiprocessing.get_context("fork")
         self.busy: dict[Connection, int] = {}  # chunks out per worker
         self.processes = []
@@ -124,6 +127,8 @@ class _Pool:
         return results
 
     def _receive(self) -> None:
+        from multiprocessing.connection import Connection, wait  # imported by __init__ already
+
         ready = wait([*self.busy, *(p.sentinel for p in self.processes)])
         links = [r for r in ready if isinstance(r, Connection)]
         if not links:

@@ -20,11 +20,11 @@ from __future__ import annotations
 import hashlib
 from dataclasses import asdict, dataclass, fields, replace
 from functools import lru_cache
-from importlib import metadata
 from pathlib import Path
 from typing import Any, Mapping
 from urllib.parse import urlsplit
 
+from ..build_cache import installed_version  # not importlib.metadata: see there
 from . import code_blocks, fast_inline, html_text, latex_math, markup
 
 # What the HTML depends on besides the text: our dialect's code and these libraries.
@@ -38,7 +38,7 @@ def renderer_version() -> str:
     for module in RENDERER_MODULES:
         digest.update(Path(module.__file__).read_bytes())
     for name in RENDERER_LIBRARIES:
-        digest.update(f"{name}={metadata.version(name)};".encode())
+        digest.update(f"{name}={installed_version(name)};".encode())
     return digest.hexdigest()[:16]
 
 

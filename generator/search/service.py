@@ -16,8 +16,9 @@ import base64
 import json
 import subprocess
 import threading
-from importlib import metadata
 from pathlib import Path
+
+from ..build_cache import installed_version  # not importlib.metadata: see there
 
 
 class IndexerError(RuntimeError):
@@ -25,10 +26,7 @@ class IndexerError(RuntimeError):
 
 
 def indexer_version() -> str:
-    try:
-        return metadata.version("pagefind_bin")
-    except metadata.PackageNotFoundError:
-        return "none"
+    return installed_version("pagefind_bin") or "none"
 
 
 def _executable() -> Path:
