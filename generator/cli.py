@@ -193,7 +193,10 @@ def run_build(options: pipeline.Options, use_cache: bool = True) -> int:
 
 def _build(options: pipeline.Options, use_cache: bool) -> pipeline.BuildResult:
     # --no-cache renders everything, and leaves a fresh cache for the next build.
-    cache = RenderCache.persistent(options.root, options.output_dir, in_place=False)
+    # The last build's manifest and record are 150,000 objects that live the whole
+    # build: the collector scanned them again and again as they arrived.
+    with pipeline.collector_paused():
+        cache = RenderCache.persistent(options.root, options.output_dir, in_place=False)
     if not use_cache:
         cache.written = {}
     return pipeline.build(options, cache)
