@@ -15,6 +15,14 @@ unlike a cooperative check it needs no hook in the library's loops. It cannot
 cut a single long C call short (one regex search, nh3's parse): the inputs that
 make those slow are bounded by `check` instead (content/limits.py).
 
+The budget is the thread's CPU time, not the wall clock's: on a machine busy
+with other work (a CI runner, a laptop building two sites) an ordinary text
+waiting for a core is not at fault. The deadline is first set on the wall
+clock (CPU time never runs ahead of it); when it passes, the thread's CPU clock
+decides: spent, it is interrupted; not yet, the deadline moves to when the
+rest could at the earliest be spent. Where a thread's CPU clock cannot be read,
+the wall clock alone decides.
+
 `OutOfTime` derives from BaseException so that library code catching
 `Exception` cannot swallow it.
 """
@@ -51,7 +59,8 @@ class Watchdog:
         # New in this process: a lock inherited through fork may be held by a thread that is not here.
         self._pid = os.getpid()
         self._changed = threading.Condition()
-        self._deadlines: dict[int, float] = {}
+        self._deadlines: dict[int, float] = {}  # thread → when to look at it next (wall clock)
+        self._budgets: dict[int, tuple[int | None, float, float]] = {}  # thread → (its CPU clock, CPU at start, seconds)
         self._wakes_at = math.inf  # when the watchdog looks next, unless woken before
         threading.Thread(target=self._watch, name="mlcsite-time-budget", daemon=True).start()
 
@@ -60,9 +69,12 @@ class Watchdog:
         """Run the body with `seconds` to spend; past them it gets OutOfTime."""
         me = threading.get_ident()
         self._start_if_needed()
+        clock = _cpu_clock(me)
+        started = _cpu_seconds(clock)
         deadline = time.monotonic() + seconds
         with self._changed:
             self._deadlines[me] = deadline
+            self._budgets[me] = clock, started, seconds
             # Waking the watchdog for every text cost a thread switch each (a tenth of
             # a build's time): it is woken only when it would otherwise look too late.
             if deadline < self._wakes_at:
@@ -80,6 +92,7 @@ class Watchdog:
             try:
                 with self._changed:
                     self._deadlines.pop(me, None)
+                    self._budgets.pop(me, None)
                     _set_async_exc(me, ctypes.py_object())  # NULL: nothing pending
                 return
             except OutOfTime:
@@ -90,9 +103,39 @@ class Watchdog:
             while True:
                 now = time.monotonic()
                 for thread, deadline in list(self._deadlines.items()):
-                    if deadline <= now:
-                        _set_async_exc(thread, OutOfTime)
-                        self._deadlines[thread] = now + RETRY
+                    if deadline > now:
+                        continue
+                    left = self._cpu_left(thread)
+                    if left > 0:  # it waited for a core: look again when it could have spent the rest
+                        self._deadlines[thread] = now + left
+                        continue
+                    _set_async_exc(thread, OutOfTime)
+                    self._deadlines[thread] = now + RETRY
                 # _leave does not wake it: it may wake for a deadline already gone, find none due, and sleep on.
                 self._wakes_at = min(self._deadlines.values(), default=math.inf)
                 self._changed.wait(None if self._wakes_at == math.inf else self._wakes_at - now)
+
+    def _cpu_left(self, thread: int) -> float:
+        """CPU seconds the thread may still spend (0 when its clock cannot be read)."""
+        clock, started, seconds = self._budgets[thread]
+        spent = _cpu_seconds(clock)
+        if clock is None or spent is None or started is None:
+            return 0.0
+        return seconds - (spent - started)
+
+
+def _cpu_clock(thread: int) -> int | None:
+    """The CPU clock of a thread (by its threading ident), where the system has one."""
+    try:
+        return time.pthread_getcpuclockid(thread)
+    except (AttributeError, OSError):  # not a POSIX system with per-thread clocks
+        return None
+
+
+def _cpu_seconds(clock: int | None) -> float | None:
+    if clock is None:
+        return None
+    try:
+        return time.clock_gettime(clock)
+    except OSError:
+        return None
