@@ -1,0 +1,56 @@
+"""The Markdown time budget counts the work's own CPU time, not the wall clock's:
+on a busy machine an ordinary text that waits for a core must not fail the build
+(render/time_budget.py). A thread that waits (here: sleeps) past its budget and
+then works a little is that case; one that works past it is still stopped."""
+
+import threading
+import time
+
+import pytest
+
+from generator.render.time_budget import OutOfTime, Watchdog
+
+
+def _spin(seconds: float) -> None:
+    """Busy Python bytecode (an interruption lands between two), for at most `seconds` of wall time."""
+    until = time.monotonic() + seconds
+    while time.monotonic() < until:
+        pass
+
+
+def test_waiting_past_the_budget_is_not_spending_it():
+    watchdog = Watchdog()
+    with watchdog.limit(0.2):
+        time.sleep(0.6)  # three budgets of wall time, no CPU
+        _spin(0.05)  # bytecode after the deadline: a wall-clock budget interrupts here
+
+
+def test_working_past_the_budget_is_stopped():
+    watchdog = Watchdog()
+    started = time.monotonic()
+    with pytest.raises(OutOfTime):
+        with watchdog.limit(0.2):
+            _spin(20)
+    assert time.monotonic() - started < 15
+
+
+def test_the_budget_is_each_threads_own():
+    """A thread that waits is not charged for another thread's work in the same process."""
+    watchdog, outcome = Watchdog(), {}
+
+    def waits() -> None:
+        try:
+            with watchdog.limit(0.3):
+                time.sleep(0.8)
+                _spin(0.05)
+            outcome["waiter"] = "finished"
+        except OutOfTime:
+            outcome["waiter"] = "stopped"
+
+    waiter = threading.Thread(target=waits)
+    waiter.start()
+    with pytest.raises(OutOfTime):
+        with watchdog.limit(0.3):
+            _spin(20)
+    waiter.join()
+    assert outcome["waiter"] == "finished"
