@@ -102,7 +102,8 @@ SITE_FIELDS = [
               "Characters in one code block (default 100000)."),
         Field("tags", Integer(1, 10_000, "a number of tags", 20), "Tags per item (default 20)."),
         Field("markdown_seconds", Integer(1, 3600, "a number of seconds", 5),
-              "Longest the build may spend rendering one Markdown text (default 5)."),
+              "Longest the build may spend rendering one Markdown text, in CPU time, so a busy "
+              "machine does not fail a build (default 5)."),
     ], "{file_size, nesting_depth, footnotes, code_block, tags, markdown_seconds}", build=lambda v: Limits(**v)),
         "Bounds on each content file, so that no pull request can stall the build."),
     Field("search", Object([
