@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 
-from test_search import _sample_now, tree
+from test_search import tree
 from test_search_shards import LAGOS, build, shard_of_each_page, sharded_site
 
 from generator.incremental import RenderCache
