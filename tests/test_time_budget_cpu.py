@@ -7,15 +7,9 @@ import threading
 import time
 
 import pytest
+from test_markdown_budget import _spin
 
 from generator.render.time_budget import OutOfTime, Watchdog
-
-
-def _spin(seconds: float) -> None:
-    """Busy Python bytecode (an interruption lands between two), for at most `seconds` of wall time."""
-    until = time.monotonic() + seconds
-    while time.monotonic() < until:
-        pass
 
 
 def test_waiting_past_the_budget_is_not_spending_it():
