@@ -34,6 +34,7 @@ from .code_blocks import HighlightMemo, use_highlight_memo
 from .fast_inline import use_triggered_inline
 from .html_text import first_paragraph_text  # noqa: F401 - summaries were made here
 from .latex_math import MathExtension
+from .link_text import use_fast_link_text
 from .time_budget import OutOfTime, Watchdog
 
 DEFAULT_SECONDS = 5.0  # per text; ordinary posts take milliseconds (site.yaml limits.markdown_seconds)
@@ -223,6 +224,7 @@ def make_markdown() -> markdown.Markdown:
         output_format="html",
     )
     use_triggered_inline(md)
+    use_fast_link_text(md)
     use_highlight_memo(md)
     return md
 
