@@ -14,7 +14,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from itertools import chain
 from operator import attrgetter, is_not
-from typing import Iterable
+from typing import Callable, Iterable
 
 from .content.discover import KINDS
 from .content.fields import Ref
@@ -202,18 +202,13 @@ class _Resolver:
             ref = getattr(item, name)
             if isinstance(ref, Ref):
                 self.find(ref)
-        changes = {}
         members = self.site.members
-        for name in PEOPLE_FIELDS[item.kind]:
-            people = getattr(item, name)
-            # Most references already name this build's member: looked at in
-            # place; a list with any other is resolved person by person.
-            if all([p.slug is None or (p.member is not None and p.member is members.get(p.slug)) for p in people]):
-                continue
-            resolved = tuple([self.person(p) for p in people])
-            if any(map(is_not, resolved, people)):
-                changes[name] = resolved
-        return _replaced(item, **changes) if changes else item
+        # Most references already name this build's member: looked at in place;
+        # only a list with any other is resolved, person by person.
+        stale = [name for name in PEOPLE_FIELDS[item.kind] if not all(
+            [p.slug is None or (p.member is not None and p.member is members.get(p.slug))
+             for p in getattr(item, name)])]
+        return _with_people(item, stale, self.person) if stale else item
 
 
 _REFERENCE_FIELDS = {"events": ("series",), "rfps": ("project",)}  # a Ref (or None) to check
@@ -225,10 +220,17 @@ def with_members(item: Item, members: dict[str, Member]) -> Item:
     pack of parsed sources stores (parsed_sources.py), so that the next build,
     whose members are those very objects, finds the references resolved. Only a
     hint: the resolver keeps a reference only when it names this build's member."""
+    return _with_people(item, PEOPLE_FIELDS.get(item.kind, ()),
+                        lambda p: _replaced(p, member=members[p.slug]) if p.slug in members else p)
+
+
+def _with_people(item: Item, fields: Iterable[str], person: Callable[[PersonRef], PersonRef]) -> Item:
+    """The item with `person(p)` for each person p of its people `fields`: the
+    same object when every one came back as it was."""
     changes = {}
-    for name in PEOPLE_FIELDS.get(item.kind, ()):
+    for name in fields:
         people = getattr(item, name)
-        resolved = tuple([_replaced(p, member=members[p.slug]) if p.slug in members else p for p in people])
+        resolved = tuple([person(p) for p in people])
         if any(map(is_not, resolved, people)):
             changes[name] = resolved
     return _replaced(item, **changes) if changes else item
@@ -333,7 +335,8 @@ def _written_order(item: Item) -> tuple:
 _ORDER = {
     "projects": (lambda p: (-(p.year or 0), p.title, p.slug), False),
     # Newest first, a day's posts by slug: the table is in slug order (_index)
-    # and a sort is stable, so the date alone orders 10,000 posts.
+    # and a sort is stable, so the date alone orders 10,000 posts. The one
+    # definition: pages and feeds take their posts from the lists made here.
     "posts": (attrgetter("date"), True),
     "rfps": (lambda r: (-(r.date.toordinal() if r.date else 0), r.slug), False),
     "events": (lambda e: (e.start.isoformat(), e.slug), True),  # by local start

@@ -28,7 +28,6 @@ from .item_dates import event_announced, event_changed, first_start, post_publis
 from .markdown_memo import MarkdownMemo
 from .markup import sanitize
 from .outputs import SETTINGS, Output, RenderContext
-from .pages import newest_posts
 from .timefmt import cadence_text, long_date, utc_offset, when_text
 
 if TYPE_CHECKING:  # for annotations: feedgen is imported where a feed renders
@@ -108,10 +107,9 @@ def _events_feed(site: Site) -> Output:
 
 def _render_posts(spec: FeedSpec, posts: tuple[Post, ...], ctx: RenderContext) -> bytes:
     settings = ctx.site.settings
-    shown = newest_posts(posts)
     cache = ctx.cache.setdefault("feed_items", {})
     items = []
-    for post in shown[:settings.feed_items]:
+    for post in posts:  # the newest, newest first: chosen when planned (_posts_feed)
         if post.key not in cache:  # a post is in several feeds: render its Markdown once
             cache[post.key] = _post_item(post, ctx.site, ctx.markdown)
         items.append(cache[post.key])

@@ -16,7 +16,7 @@ from functools import partial
 from typing import Callable, Iterable
 
 from .. import event_times
-from ..content.models import RFP, Event, Item, Post, Project
+from ..content.models import RFP, Event, Item, Project
 from ..diagnostics import Location
 from ..graph import Site
 from ..urls import SECTION_URLS, item_url, tag_url
@@ -72,16 +72,6 @@ def _render_page(template: str, url: str, context: dict, build: Builder | None, 
 
 def _origin(item: Item) -> Location:
     return Location(item.source)
-
-
-def newest_posts(posts: Iterable[Post]) -> list[Post]:
-    """Newest first; posts of the same day by slug (pages and feeds alike)."""
-    return sorted(posts, key=newest_first)
-
-
-def newest_first(post: Post) -> tuple[int, str]:
-    """The sort key of newest_posts."""
-    return -post.date.toordinal(), post.slug
 
 
 def plan_pages(site: Site) -> list[Output]:
@@ -280,7 +270,7 @@ def _series_context(sessions: list[Event], ctx: RenderContext) -> dict:
 # Posts and tags -----------------------------------------------------------
 
 def _plan_posts(site: Site, chrome: Chrome) -> list[Output]:
-    posts = site.newest_posts  # = newest_posts(site.posts.values()), ordered once by the graph
+    posts = site.newest_posts  # ordered once by the graph (graph._ORDER)
     page_count = max(1, -(-len(posts) // POSTS_PER_PAGE))
     page_urls = [posts_page_url(n) for n in range(1, page_count + 1)]
     outputs = []
