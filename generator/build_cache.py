@@ -165,9 +165,16 @@ class CacheFolder:
                 shutil.rmtree(old, ignore_errors=True)
 
     # ── checksummed files ──
-    def read(self, name: str) -> bytes | None:
+    def read(self, name: str, written_since_ns: int | None = None) -> bytes | None:
+        """The payload, if its checksum holds; with `written_since_ns`, only if
+        the file was written at or after that time (time.time_ns())."""
         try:
-            data = read_file(f"{self.folder}/{name}")
+            if written_since_ns is None:
+                data = read_file(f"{self.folder}/{name}")
+            else:
+                data, info = read_file_and_stat(f"{self.folder}/{name}")
+                if info.st_mtime_ns < written_since_ns:
+                    return None
         except OSError:
             return None
         checksum, _, payload = data.partition(b"\n")

@@ -8,10 +8,16 @@ entry is valid wherever that key comes up; each is checked like every cache file
 and read as plain strings only (RenderedMarkdown.from_plain), never trusted.
 
 Entries are written by whichever process converts the text (render workers
-too), and an edited text leaves its old entry behind. A build that read no
-entries (a full build) converted and wrote again every text the site has now,
-so afterwards every entry older than it is one no build can ask for: `prune`
-removes those, and the folder holds about one site's texts, never more.
+too), and an edited text leaves its old entry behind. A full build reads no
+entry of an earlier build: it converted and wrote again every text the site has
+now, so afterwards every entry older than it is one no build can ask for:
+`prune` removes those, and the folder holds about one site's texts, never more.
+
+A full build does read the entries it writes itself. Its render workers each
+keep their own memo, and a post's text is asked for by its page, the list and
+tag pages that show its summary and the feeds, each rendered by whichever
+worker takes it: without the store, 1,000 posts' 2,320 texts were converted
+3,970 times.
 """
 
 from __future__ import annotations
@@ -30,15 +36,16 @@ MTIME_SLACK_NS = 2_000_000_000  # coarser than any file system's mtime step: whe
 class MarkdownStore:
     def __init__(self, folder: CacheFolder) -> None:
         self.folder = folder
-        # Read only by a rebuild of an output folder the cache knows; a full build
-        # converts every text again (and refreshes the entries).
+        # Entries of earlier builds are read only by a rebuild of an output folder the
+        # cache knows; a full build converts every text again (and refreshes the
+        # entries), reading only those written since it began.
         self.reading = True
         self.started_ns = time.time_ns()  # when this build began writing entries
 
     def get(self, key: str) -> RenderedMarkdown | None:
-        if not self.reading or not key.isalnum():
+        if not key.isalnum():
             return None
-        payload = self.folder.read(f"{FOLDER}/{key}")
+        payload = self.folder.read(f"{FOLDER}/{key}", None if self.reading else self.started_ns)
         try:
             return RenderedMarkdown.from_plain(json.loads(payload)) if payload is not None else None
         except ValueError:

@@ -9,9 +9,10 @@ import shutil
 import time
 
 from generator import pipeline
-from generator.build_cache import CACHE_DIR
+from generator.build_cache import CACHE_DIR, CacheFolder
 from generator.incremental import RenderCache
-from generator.markdown_store import FOLDER
+from generator.markdown_store import FOLDER, MarkdownStore
+from generator.render.markdown_memo import RenderedMarkdown
 from test_early_page import POST, clean_tree, edit, retitled
 from test_incremental import NOW
 from test_watch import copy_sample_site, differences, tree
@@ -67,3 +68,21 @@ def test_a_full_build_removes_the_entries_of_texts_the_site_no_longer_has(tmp_pa
     build(root)
     assert pruned == entry_names(root) and len(pruned) < len(grown)
     assert build(root).markdown.conversions == 0  # what was kept is what the site reads
+
+
+def test_a_full_build_reads_the_entries_it_wrote_itself_and_no_older_one(tmp_path):
+    """Render workers share what they convert through the store during a full
+    build (or `--no-cache`), but never take an earlier build's entry."""
+    store = MarkdownStore(CacheFolder(tmp_path))
+    old = RenderedMarkdown(html="<p>old</p>", toc_html="")
+    store.put("older", old)
+    hour_ago = time.time() - 3600
+    for path in (tmp_path / CACHE_DIR).glob(f"*/{FOLDER}/older"):
+        os.utime(path, (hour_ago, hour_ago))
+    store.reading, store.started_ns = False, time.time_ns()  # a full build begins
+    assert store.get("older") is None
+    fresh = RenderedMarkdown(html="<p>new</p>", toc_html="")
+    store.put("fresh", fresh)  # by this build (any of its processes)
+    assert store.get("fresh") == fresh
+    store.reading = True  # a rebuild reads every entry
+    assert store.get("older") == old
