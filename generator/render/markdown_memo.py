@@ -11,8 +11,11 @@ Entries hold plain strings only. To persist them or send them between processes:
     data = memo.export()    # {key: {"html": ..., "toc_html": ..., "summary": ..., "plain_text": ...}}
     other.import_(data)     # malformed entries are skipped, never trusted
 
-(a RenderedMarkdown also pickles as it is). `summary` and `plain_text` are None
-until first asked for: most texts never need them, and they cost an HTML parse.
+(a RenderedMarkdown also pickles as it is). `summary` is made with the HTML:
+nearly every text is described by its first paragraph somewhere (a page's meta
+description, a list row, a feed), and adding it when first asked for wrote the
+stored entry twice. `plain_text` is None until first asked for (calendars only);
+an entry made elsewhere may lack either, and gets it when asked.
 """
 
 from __future__ import annotations
@@ -25,10 +28,10 @@ from typing import Any, Mapping
 from urllib.parse import urlsplit
 
 from ..build_cache import installed_version  # not importlib.metadata: see there
-from . import code_blocks, fast_inline, html_text, latex_math, markup
+from . import code_blocks, fast_inline, html_text, latex_math, link_text, markup
 
 # What the HTML depends on besides the text: our dialect's code and these libraries.
-RENDERER_MODULES = (markup, latex_math, fast_inline, code_blocks, html_text)
+RENDERER_MODULES = (markup, latex_math, fast_inline, link_text, code_blocks, html_text)
 RENDERER_LIBRARIES = ("markdown", "pygments", "nh3", "latex2mathml")
 
 
@@ -50,7 +53,7 @@ def memo_key(text: str, base_url: str) -> str:
 class RenderedMarkdown:
     html: str  # sanitized, root-relative links under the base path
     toc_html: str  # "" below markup.TOC_MIN_HEADINGS headings
-    summary: str | None = None  # first paragraph as plain text; None: not asked for yet
+    summary: str | None = None  # first paragraph as plain text; None: not made yet
     plain_text: str | None = None  # for calendar apps; None: not asked for yet
 
     def as_plain(self) -> dict[str, str | None]:
@@ -113,7 +116,8 @@ class MarkdownMemo:
             budget = () if self.seconds == markup.DEFAULT_SECONDS else (self.seconds,)
             body, toc = markup.render_markdown_with_toc(text, urlsplit(base_url).path, *budget)
             self.conversions += 1
-            entry = self._keep(key, RenderedMarkdown(html=body, toc_html=toc))
+            entry = self._keep(key, RenderedMarkdown(html=body, toc_html=toc,
+                                                     summary=html_text.first_paragraph_text(body)))
         return key, entry
 
     def _keep(self, key: str, entry: RenderedMarkdown) -> RenderedMarkdown:
