@@ -41,7 +41,9 @@ import hashlib
 import io
 import os
 import pickle
+import signal
 import stat
+import threading
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -53,6 +55,7 @@ from .content.models import state_without_defaults
 from .diagnostics import Diagnostic, Diagnostics
 from .graph import with_members
 from .input_state import InputState, file_digest
+from .render_pool import available_cpus
 
 FOLDER = "parsed"
 PACK = "parsed-pack"  # every entry of FOLDER, in one pickle
@@ -105,31 +108,42 @@ class ParsedSources:
         limits_key = repr(limits)
         packed = self._read_pack()
         last = self.found or {entry[0][1]: (entry[0], key) for key, entry in packed.items()}
-        for source in sources:
-            parts, key, loaded = self._unchanged(source, inputs, last, limits_key, content_dir, packed)
-            if loaded is None:
-                # Incremental rebuilds fingerprint exactly the bytes that were parsed: a
-                # file saved again mid-build must not pair new bytes with an old render.
-                data, info = read_file_and_stat(source.path)
-                result.source_bytes[source.rel] = data
-                parts = _parts(source, (inputs and inputs.digest_of(source.rel, info)) or file_digest(data), limits_key)
-                key = _key(parts)
-                loaded = self._cached(key, content_dir, packed, data)
-            if loaded is None:
-                loaded = _load(source, content_dir, data, limits)
-                result.parsed.append(source.rel)
-                if self.folder is not None:
-                    self.folder.write(f"{FOLDER}/{key}", pickle.dumps(_stored(loaded, data), pickle.HIGHEST_PROTOCOL))
-            result.source_digests[source.rel] = parts[-1]
-            found[source.rel] = parts, key
-            used[key] = by_source[source.rel] = loaded
-            if loaded.diagnostics or loaded.orphan_refs:  # most have none: 13,000 calls saved
-                diagnostics.extend(loaded.diagnostics)
-                result.orphan_refs.extend(loaded.orphan_refs)
-            if loaded.item is None:
-                result.broken.setdefault(source.kind, set()).add(source.slug)
-            else:
-                result.items.append(loaded.item)
+        helper = self._helper(sources, packed, content_dir, limits, inputs, limits_key)
+        try:
+            for index, source in enumerate(sources):
+                if helper is not None and index == helper.first:
+                    helper.wait()
+                parts, key, loaded = self._unchanged(source, inputs, last, limits_key, content_dir, packed)
+                if loaded is None:
+                    # Incremental rebuilds fingerprint exactly the bytes that were parsed: a
+                    # file saved again mid-build must not pair new bytes with an old render.
+                    data, info = read_file_and_stat(source.path)
+                    result.source_bytes[source.rel] = data
+                    digest = (inputs and inputs.digest_of(source.rel, info)) or file_digest(data)
+                    parts = _parts(source, digest, limits_key)
+                    key = _key(parts)
+                    loaded = self._cached(key, content_dir, packed, data)
+                    if loaded is not None and helper is not None and index >= helper.first:
+                        result.parsed.append(source.rel)  # by the helper, in this build
+                if loaded is None:
+                    loaded = _load(source, content_dir, data, limits)
+                    result.parsed.append(source.rel)
+                    if self.folder is not None:
+                        self.folder.write(f"{FOLDER}/{key}",
+                                          pickle.dumps(_stored(loaded, data), pickle.HIGHEST_PROTOCOL))
+                result.source_digests[source.rel] = parts[-1]
+                found[source.rel] = parts, key
+                used[key] = by_source[source.rel] = loaded
+                if loaded.diagnostics or loaded.orphan_refs:  # most have none: 13,000 calls saved
+                    diagnostics.extend(loaded.diagnostics)
+                    result.orphan_refs.extend(loaded.orphan_refs)
+                if loaded.item is None:
+                    result.broken.setdefault(source.kind, set()).add(source.slug)
+                else:
+                    result.items.append(loaded.item)
+        finally:
+            if helper is not None:
+                helper.stop()  # done already, unless loading stopped early
         # What a session keeps: this build's sources, no more.
         self.memory, self.by_source, self.found = used, by_source, found
         self.packed = {}  # the rest of the pack is outdated
@@ -139,6 +153,29 @@ class ParsedSources:
             if len(used.keys() - self.pack_keys) > len(used) // 8:
                 self._write_pack({key: (parts, by_source[rel]) for rel, (parts, key) in found.items()})
         return result
+
+    def _helper(self, sources: list[Source], packed: dict, content_dir: Path, limits: Limits,
+                inputs: InputState | None, limits_key: str) -> "_LoadHelper | None":
+        """A helper process for the second half of the sources, when every source
+        is to be parsed (nothing in memory or in the pack: a clean build, or a new
+        generator version) and there are enough of them to pay for a fork. Not in
+        a process with other threads (watch): a fork copies only this one."""
+        if (self.folder is None or packed or self.memory or len(sources) < HELPER_MIN_SOURCES
+                or not hasattr(os, "fork") or threading.active_count() > 1 or available_cpus() < 2):
+            return None
+        first = len(sources) // 2
+        pid = os.fork()
+        if pid == 0:  # the helper: parse, write the entry files, leave without running anything else
+            try:
+                for source in sources[first:]:
+                    data, info = read_file_and_stat(source.path)
+                    digest = (inputs and inputs.digest_of(source.rel, info)) or file_digest(data)
+                    loaded = _load(source, content_dir, data, limits)
+                    self.folder.write(f"{FOLDER}/{_key(_parts(source, digest, limits_key))}",
+                                      pickle.dumps(_stored(loaded, data), pickle.HIGHEST_PROTOCOL))
+            finally:
+                os._exit(0)
+        return _LoadHelper(pid, first)
 
     def _unchanged(self, source: Source, inputs: InputState | None, last: dict[str, tuple[tuple, str]],
                    limits_key: str, content_dir: Path, packed: dict) -> tuple[tuple | None, str | None, Loaded | None]:
@@ -188,6 +225,39 @@ class ParsedSources:
         """The pack of `entries` (key → (parts, Loaded)) that have an entry file."""
         self.folder.write(PACK, *_packed(entries, _entry_files(self.folder)))
         self.pack_keys = set(entries)  # those without a file (load_one's) come in with the next pack
+
+
+HELPER_MIN_SOURCES = 2000  # fewer to parse: one process is done before a helper would pay off
+
+
+@dataclass
+class _LoadHelper:
+    """A forked process parsing sources[first:] into their entry files, while
+    this one parses the first half: the two cores share a clean build's
+    loading, which was its longest stretch with one core idle (10 s at 10,000
+    posts). Its entry files are read as any cache entry is: checked, never
+    trusted; a source it did not finish (it died, its write failed) is parsed
+    here. Everything else stays in this process and in discovery order."""
+
+    pid: int
+    first: int
+
+    def wait(self) -> None:
+        if self.pid:
+            try:
+                os.waitpid(self.pid, 0)
+            except ChildProcessError:  # already reaped
+                pass
+            self.pid = 0
+
+    def stop(self) -> None:
+        """Ended, waiting for it if need be: loading stopped before its half."""
+        if self.pid:
+            try:
+                os.kill(self.pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+            self.wait()
 
 
 def _packed(entries: dict[str, tuple[tuple, Loaded]], files: dict[str, tuple]) -> list[bytes]:
