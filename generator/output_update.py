@@ -129,8 +129,7 @@ def _staged(outputs: list[Output], keys: dict[str, str], render: Renderer, stagi
                 if old is None or old.digest != written.digest or not staging.keep(output.path, old.size):
                     staging.write(output.path, data)
                 companion.take(output.path, data)
-                update.rendered.append(output.path)
-        update.rendered = [o.path for o in todo]  # in plan order, as they were reported before
+        update.rendered = [o.path for o in todo]  # in plan order, not the order they rendered in
         companion_written = companion.stage(staging, update.files)
         staging.swap_in()
     finally:
