@@ -117,9 +117,8 @@ class ParsedSources:
                 if loaded is None:
                     # Incremental rebuilds fingerprint exactly the bytes that were parsed: a
                     # file saved again mid-build must not pair new bytes with an old render.
-                    data, info = read_file_and_stat(source.path)
+                    data, digest = _read(source, inputs)
                     result.source_bytes[source.rel] = data
-                    digest = (inputs and inputs.digest_of(source.rel, info)) or file_digest(data)
                     parts = _parts(source, digest, limits_key)
                     key = _key(parts)
                     loaded = self._cached(key, content_dir, packed, data)
@@ -129,8 +128,7 @@ class ParsedSources:
                     loaded = _load(source, content_dir, data, limits)
                     result.parsed.append(source.rel)
                     if self.folder is not None:
-                        self.folder.write(f"{FOLDER}/{key}",
-                                          pickle.dumps(_stored(loaded, data), pickle.HIGHEST_PROTOCOL))
+                        self._store(key, loaded, data)
                 result.source_digests[source.rel] = parts[-1]
                 found[source.rel] = parts, key
                 used[key] = by_source[source.rel] = loaded
@@ -168,14 +166,16 @@ class ParsedSources:
         if pid == 0:  # the helper: parse, write the entry files, leave without running anything else
             try:
                 for source in sources[first:]:
-                    data, info = read_file_and_stat(source.path)
-                    digest = (inputs and inputs.digest_of(source.rel, info)) or file_digest(data)
-                    loaded = _load(source, content_dir, data, limits)
-                    self.folder.write(f"{FOLDER}/{_key(_parts(source, digest, limits_key))}",
-                                      pickle.dumps(_stored(loaded, data), pickle.HIGHEST_PROTOCOL))
+                    data, digest = _read(source, inputs)
+                    self._store(_key(_parts(source, digest, limits_key)), _load(source, content_dir, data, limits),
+                                data)
             finally:
                 os._exit(0)
         return _LoadHelper(pid, first)
+
+    def _store(self, key: str, loaded: Loaded, data: bytes) -> None:
+        """The entry file of a source just parsed."""
+        self.folder.write(f"{FOLDER}/{key}", pickle.dumps(_stored(loaded, data), pickle.HIGHEST_PROTOCOL))
 
     def _unchanged(self, source: Source, inputs: InputState | None, last: dict[str, tuple[tuple, str]],
                    limits_key: str, content_dir: Path, packed: dict) -> tuple[tuple | None, str | None, Loaded | None]:
@@ -331,6 +331,13 @@ def _entry_files(folder: CacheFolder) -> dict[str, tuple[int, int, int]]:
 
 def _identity(info: os.stat_result) -> tuple[int, int, int]:
     return info.st_size, info.st_mtime_ns, info.st_ino
+
+
+def _read(source: Source, inputs: InputState | None) -> tuple[bytes, str]:
+    """The source's bytes and their digest: the input state's when it hashed this
+    very stat, else hashed here."""
+    data, info = read_file_and_stat(source.path)
+    return data, (inputs and inputs.digest_of(source.rel, info)) or file_digest(data)
 
 
 def _parts(source: Source, digest: str | None, limits_key: str) -> tuple:
