@@ -204,6 +204,25 @@ class CacheFolder:
         checksum, _, payload = data.partition(b"\n")
         return payload if checksum == _checksum((payload,)) else None
 
+    def read_marking_used(self, name: str, since_ns: int) -> bytes | None:
+        """The payload, if its checksum holds; a file older than `since_ns` is
+        marked used (its mtime set to now), so that a prune of the files older
+        than that keeps it (markdown_store.py)."""
+        path = f"{self.folder}/{name}"
+        try:
+            data, info = read_file_and_stat(path)
+        except OSError:
+            return None
+        checksum, _, payload = data.partition(b"\n")
+        if checksum != _checksum((payload,)):
+            return None
+        if info.st_mtime_ns < since_ns:
+            try:
+                os.utime(path)
+            except OSError:  # removed meanwhile: the payload read is still good
+                pass
+        return payload
+
     def read_view(self, name: str) -> memoryview | None:
         """The payload as a view of the file mapped into memory: a large file
         (the parsed sources' pack, 70 MB at 10,000 posts) is neither copied nor

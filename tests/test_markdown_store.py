@@ -8,6 +8,7 @@ import os
 import shutil
 import time
 
+from conftest import SAMPLE_NOW, run_mlcsite
 from generator import pipeline
 from generator.build_cache import CACHE_DIR, CacheFolder
 from generator.incremental import RenderCache
@@ -61,7 +62,7 @@ def test_a_full_build_removes_the_entries_of_texts_the_site_no_longer_has(tmp_pa
         os.utime(path, (hour_ago, hour_ago))  # written by builds long past
     options = pipeline.Options(root=root, now=NOW)
     full = RenderCache.persistent(root, options.output_dir, in_place=False)
-    full.written = {}  # as `mlcsite build --no-cache`: every text converted again
+    full.written = {}  # as a build into a new output folder: every text asked for, read or converted
     assert not pipeline.build(options, full).diagnostics.has_errors()
     pruned = entry_names(root)
     shutil.rmtree(root / CACHE_DIR)
@@ -71,18 +72,39 @@ def test_a_full_build_removes_the_entries_of_texts_the_site_no_longer_has(tmp_pa
 
 
 def test_a_full_build_reads_the_entries_it_wrote_itself_and_no_older_one(tmp_path):
-    """Render workers share what they convert through the store during a full
-    build (or `--no-cache`), but never take an earlier build's entry."""
+    """Render workers share what they convert through the store during a
+    `--no-cache` build, but never take an earlier build's entry."""
     store = MarkdownStore(CacheFolder(tmp_path))
     old = RenderedMarkdown(html="<p>old</p>", toc_html="")
     store.put("older", old)
     hour_ago = time.time() - 3600
     for path in (tmp_path / CACHE_DIR).glob(f"*/{FOLDER}/older"):
         os.utime(path, (hour_ago, hour_ago))
-    store.reading, store.started_ns = False, time.time_ns()  # a full build begins
+    store.reading, store.started_ns = False, time.time_ns()  # a --no-cache build begins
     assert store.get("older") is None
     fresh = RenderedMarkdown(html="<p>new</p>", toc_html="")
     store.put("fresh", fresh)  # by this build (any of its processes)
     assert store.get("fresh") == fresh
     store.reading = True  # a rebuild reads every entry
     assert store.get("older") == old
+
+
+
+def test_a_build_into_a_new_output_folder_reads_the_entries_and_no_cache_converts_again(tmp_path):
+    """CI restores the cache folder but not output/, and a preview builds into a
+    folder of its own: both are full builds, and read what earlier builds
+    converted. `--no-cache` converts every text again. Which one a build did is
+    seen by an entry changed here (checksummed as the cache writes it)."""
+    root = copy_sample_site(tmp_path / "site")
+    assert run_mlcsite("build", "--now", SAMPLE_NOW, cwd=root).returncode == 0
+    built = tree(root / "output")
+    folder = CacheFolder(root)
+    name = next(f"{FOLDER}/{path.name}" for path in sorted((folder.folder / FOLDER).iterdir())
+                if b"<p>" in (folder.read(f"{FOLDER}/{path.name}") or b""))
+    folder.write(name, folder.read(name).replace(b"<p>", b"<p>Read from the store. ", 1))
+    other = tmp_path / "preview"
+    result = run_mlcsite("build", "--now", SAMPLE_NOW, "--out", str(other), cwd=root)
+    assert result.returncode == 0, result.output
+    assert any(b"Read from the store." in data for data in tree(other).values())
+    assert run_mlcsite("build", "--no-cache", "--now", SAMPLE_NOW, cwd=root).returncode == 0
+    assert tree(root / "output") == built
