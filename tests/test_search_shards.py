@@ -14,6 +14,7 @@ from conftest import REPO  # noqa: F401 (the sample site's folder, through copy_
 from test_search import _sample_now, copy_sample_site, tree
 
 from generator import pipeline
+from generator.build_cache import CacheFolder, dump_plain
 from generator.incremental import RenderCache
 from generator.search import index as search_index
 from generator.search.ahead import Ahead
@@ -255,3 +256,36 @@ def test_a_new_base_url_indexes_every_shard_again(tmp_path):
     assert not pipeline.build(moved, RenderCache.persistent(root, out, in_place=False)).diagnostics.has_errors()
     pipeline.build(pipeline.Options(root=root, out=clean, now=_sample_now(), base_url="https://example.org/preview/"))
     assert tree(clean / "pagefind") == tree(out / "pagefind")
+
+
+def test_a_build_into_a_new_output_folder_indexes_only_the_shards_the_cache_lacks(tmp_path, monkeypatch):
+    """CI restores the cache folder but not output/, and a preview builds into a
+    folder of its own: a shard whose records an earlier build indexed takes that
+    build's files from the cache folder; a damaged entry there is indexed again."""
+    root = sharded_site(tmp_path / "site")
+    runs: list[list[str]] = []
+
+    def counting(pages, config):  # the real indexer, counted
+        runs.append([url for url, _ in pages])
+        return index_pages(pages, config)
+    monkeypatch.setattr(search_index, "index_pages", counting)
+    first = tmp_path / "first"
+    build(root, first, RenderCache.persistent(root, first, in_place=False))
+    shards = len(json.loads((first / "pagefind/shards.json").read_text("utf-8"))["shards"])
+    assert len(runs) == shards > 8
+    post = root / LAGOS
+    post.write_text(post.read_text("utf-8") + "\nA zanzibarian afterword.\n", "utf-8")
+    runs.clear()
+    second = tmp_path / "second"
+    build(root, second, RenderCache.persistent(root, second, in_place=False))
+    assert len(runs) == 1 and "/posts/lagos-chapter-launch/" in runs[0]
+    clean = tmp_path / "clean"
+    build(root, clean)
+    assert tree(second / "pagefind") == tree(clean / "pagefind")
+    kept = sorted((CacheFolder(root).folder / search_index.BUNDLES).iterdir())
+    assert len(kept) == shards  # the edited shard's earlier files are gone
+    CacheFolder(root).write(f"{search_index.BUNDLES}/{kept[0].name}", dump_plain({"files": {"../x": b""}, "tags": ()}))
+    runs.clear()
+    third = tmp_path / "third"
+    build(root, third, RenderCache.persistent(root, third, in_place=False))
+    assert len(runs) == 1 and tree(third / "pagefind") == tree(clean / "pagefind")

@@ -39,6 +39,7 @@ from .shards import DEFAULT_SIZE, MANIFEST, Layout, Shard, manifest
 
 from .reserved import FOLDER  # reserved: no content, alias or asset may be published under it
 RECORDS = "search"  # the cache folder's subfolder of records
+BUNDLES = "search-bundles"  # and of the shards' files, by their job's key
 STATE_VERSION = 3  # of the state file's layout: another is read as empty
 BUNDLE_LAYOUT = 2  # of a shard's files (bundle.needed_by_a_shard, page ids): another makes every shard again
 # A build rendering more pages than this indexes once they are all in (ahead.py):
@@ -210,6 +211,7 @@ class SearchIndex:
         self.state, self.pending, self.jobs = self.pending, None, {}
         if self.folder is not None:
             self._save()
+            self.folder.keep_only(BUNDLES, {shard.key for shard in self.state.shards.values()})
             self.records = {}  # on disk now: read back only when Pagefind runs again
 
     # ── deciding, and running Pagefind ──
@@ -327,6 +329,32 @@ class SearchIndex:
             self.ahead.stop()  # and wait for any started on a wrong guess
 
     def _index(self, job: Job) -> tuple[dict[str, bytes], tuple[str, ...]]:
+        """A shard's files and tags: those made before for the same key (any output
+        folder's build), else made by Pagefind now and kept for the next."""
+        kept = self._kept_bundle(job)
+        if kept is not None:
+            return kept
+        made = self._indexed(job)
+        if self.folder is not None:
+            self.folder.write(f"{BUNDLES}/{job.key}", dump_plain({"files": made[0], "tags": made[1]}))
+        return made
+
+    def _kept_bundle(self, job: Job) -> tuple[dict[str, bytes], tuple[str, ...]] | None:
+        """What an earlier build's Pagefind made for this key (the key holds the
+        indexer's version, the shard and each record's URL and digest), if the
+        cache folder has it; a damaged or foreign entry is a miss."""
+        if self.folder is None:
+            return None
+        data = load_plain(self.folder.read(f"{BUNDLES}/{job.key}"))
+        files, tags = data.get("files"), data.get("tags")
+        inside = FOLDER + job.shard.folder
+        if not (type(files) is dict and type(tags) is tuple and all(type(tag) is str for tag in tags)
+                and all(type(path) is str and path.startswith(inside) and ".." not in path.split("/")
+                        and type(data) is bytes for path, data in files.items())):
+            return None
+        return files, tags
+
+    def _indexed(self, job: Job) -> tuple[dict[str, bytes], tuple[str, ...]]:
         records = [(url, self._record(digest).decode("utf-8")) for url, digest in job.entries]
         bundle = index_pages(records, {})
         try:
