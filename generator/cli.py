@@ -198,7 +198,7 @@ def _build(options: pipeline.Options, use_cache: bool) -> pipeline.BuildResult:
     with pipeline.collector_paused():
         cache = RenderCache.persistent(options.root, options.output_dir, in_place=False)
     if not use_cache:
-        cache.written, cache.reuse_markdown = {}, False
+        cache.written, cache.reuse_rendered = {}, False
     return pipeline.build(options, cache)
 
 

@@ -100,7 +100,7 @@ class RenderCache:
     others: list[str] | None = None  # output/'s files that are not outputs (the search index), when known
     present: list[str] | None = None  # every file output/ holds, as recorded (None: unknown, stage a new one)
     fragments: FragmentMemo = field(default_factory=FragmentMemo)  # rendered list rows (render/fragment_memo.py)
-    reuse_markdown: bool = True  # False (--no-cache): every text is converted again (markdown_store.py)
+    reuse_rendered: bool = True  # False (--no-cache): no Markdown or list row of an earlier build is reused
 
     @classmethod
     def persistent(cls, root: Path, out_dir: Path, in_place: bool) -> "RenderCache":
@@ -131,12 +131,13 @@ class RenderCache:
         ctx.env.bytecode_cache = self.templates  # before any template loads
         self.markdown.seconds, ctx.markdown = ctx.markdown.seconds, self.markdown  # the site's budget, our entries
         if self.markdown.store is not None:
-            # A full build into a new output folder still reads what earlier builds converted.
-            self.markdown.store.reading, self.markdown.store.full = self.reuse_markdown, not self.written
+            # A full build into a new output folder still reads what earlier builds converted,
+            # and the list rows they rendered.
+            self.markdown.store.reading, self.markdown.store.full = self.reuse_rendered, not self.written
             self.markdown.store.started_ns = time.time_ns()
         self.rendered = []
         fingerprints = Fingerprints(ctx, parsed)
-        self.fragments.begin(fingerprints.inputs, ctx.site, ctx.drafts, reading=bool(self.written))
+        self.fragments.begin(fingerprints.inputs, ctx.site, ctx.drafts, reading=self.reuse_rendered)
         ctx.fragments = self.fragments
         return fingerprints
 

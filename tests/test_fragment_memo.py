@@ -13,7 +13,9 @@ import jinja2
 import pytest
 import yaml
 
+from conftest import SAMPLE_NOW, run_mlcsite
 from generator import pipeline
+from generator.build_cache import CacheFolder
 from generator.incremental import RenderCache
 from generator.render.fragment_memo import FOLDER, FragmentMemo, Pack, macros_reading_only_arguments
 from test_incremental import NOW, split_source, write_source
@@ -162,3 +164,24 @@ def test_a_fragment_of_no_macro_is_a_template_error(tmp_path):
     result = pipeline.build(pipeline.Options(root=root, out=tmp_path / "out", now=NOW), None)
     assert result.diagnostics.has_errors()
     assert "no_such_row" in str(result.diagnostics) and "tag.html" in str(result.diagnostics)
+
+
+def test_a_build_into_a_new_output_folder_takes_rows_from_the_cache_and_no_cache_renders_them(tmp_path):
+    """Like rendered Markdown (test_markdown_store.py): a full build into a new
+    folder (CI with a restored cache folder, a preview) reads the rows earlier
+    builds rendered; --no-cache renders every row again. Seen by rows changed
+    here (written as the cache writes them)."""
+    root = copy_sample_site(tmp_path / "site")
+    assert run_mlcsite("build", "--now", SAMPLE_NOW, cwd=root).returncode == 0
+    built = tree(root / "output")
+    folder = CacheFolder(root)
+    for path in sorted((folder.folder / FOLDER).iterdir()):
+        pack = Pack.read(folder.read(f"{FOLDER}/{path.name}"))
+        for key in list(pack.stored):
+            pack.put(key, "<li>Rendered by an earlier build</li>")
+        folder.write(f"{FOLDER}/{path.name}", pack.to_bytes())
+    other = tmp_path / "preview"
+    assert run_mlcsite("build", "--now", SAMPLE_NOW, "--out", str(other), cwd=root).returncode == 0
+    assert any(b"Rendered by an earlier build" in data for data in tree(other).values())
+    assert run_mlcsite("build", "--no-cache", "--now", SAMPLE_NOW, cwd=root).returncode == 0
+    assert tree(root / "output") == built

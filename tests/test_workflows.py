@@ -135,3 +135,17 @@ def test_the_fast_path_without_a_browser_is_documented_and_real():
     pyproject = (REPO / "pyproject.toml").read_text(encoding="utf-8")
     assert re.search(r'^markers = \[\n\s+"browser: ', pyproject, re.M)
     assert "Python 3.11" in README and 'requires-python = ">=3.11"' in pyproject
+
+
+@pytest.mark.parametrize("name", ["deploy.yml", "pull-request.yml"])
+def test_builds_in_ci_restore_the_cache_folder_and_save_a_new_one_each_run(name):
+    """A fresh output folder with the cache folder of an earlier run converts and
+    indexes only what changed (test_markdown_store, test_search_shards)."""
+    data = workflow(name)
+    listed = [s for job in data["jobs"].values() for s in job["steps"]]
+    caches = [s for s in listed if s.get("uses", "").startswith("actions/cache@")]
+    assert len(caches) == 1 and caches[0]["with"]["path"] == ".mlcsite-cache"
+    key, prefix = caches[0]["with"]["key"], caches[0]["with"]["restore-keys"]
+    assert key.startswith(prefix) and key.endswith("${{ github.run_id }}")
+    first_build = next(i for i, s in enumerate(listed) if "mlcsite build" in s.get("run", ""))
+    assert listed.index(caches[0]) < first_build

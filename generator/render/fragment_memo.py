@@ -64,7 +64,7 @@ class FragmentMemo:
     def __init__(self, folder: Any = None) -> None:
         self.folder = folder  # build_cache.CacheFolder, or None: this process only
         self.packs: dict[str, Pack] = {}  # signature → its rows
-        self.reading = False  # whether packs may be read from the folder (a rebuild)
+        self.reading = False  # whether packs may be read from the folder (not after --no-cache)
         self.digests: Any = None  # incremental.InputDigests of the current build
         self.site: Any = None
         self.build_key = ""
@@ -134,7 +134,7 @@ class FragmentMemo:
     # ── in the cache folder ──
     def finish(self) -> None:
         """After a build: bound what is kept, then save the packs that changed.
-        A full build (one that read nothing) made every pack a build can need
+        A build that read nothing (--no-cache) made every pack a build can need
         now: the others are removed."""
         if self.size() > LIMIT:
             for signature, pack in self.packs.items():
