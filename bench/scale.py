@@ -1,9 +1,13 @@
 """Speed at scale: the issue-9 figures for 1,000 and 10,000 posts, medians of several runs.
 
 For each size it prints: clean build without cache, rebuild with nothing changed,
-rebuild after editing one post, watch from save to updated page, and the peak
-memory of the build process. Where `hugo` is on PATH, Hugo's clean build of the
-same content is timed in the same run, alternating with ours, with the ratio.
+rebuild after editing one post, a build into a new output folder with the cache
+folder of those builds (what CI does with a restored cache), watch from save to
+updated page, and the peak memory of the build process. Where `hugo` is on PATH,
+Hugo's clean build of the same content is timed in the same run, alternating
+with ours, with the ratio; and Hugo followed by Pagefind over its output (the
+same Pagefind our build runs), which is what a Hugo site with the same search
+takes.
 `--baseline-python` times another checkout's generator side by side (its own
 venv's python, e.g. /work/main-before/.venv/bin/python).
 
@@ -124,6 +128,12 @@ def _read(path: Path) -> str:
         return ""
 
 
+def pagefind_executable() -> str:
+    """The Pagefind binary our build runs (the pagefind_bin wheel's)."""
+    from pagefind_bin import get_executable
+    return str(get_executable())
+
+
 def first_post(root: Path) -> tuple[Path, Path]:
     """A post and its page under output/ (slug = file name without the date)."""
     post = sorted((root / "content/posts").iterdir())[0]
@@ -140,13 +150,20 @@ def measure(generator: Generator, root: Path, runs: int, watch_edits: int, hugo_
         figures.setdefault("peak memory, clean build (MiB)", []).append(peak)
         if hugo_root is not None:  # alternating, so both see the same machine load
             shutil.rmtree(hugo_root / "public", ignore_errors=True)
-            figures.setdefault("Hugo clean build (s)", []).append(timed(["hugo", "--quiet"], hugo_root)[0])
+            hugo_seconds = timed(["hugo", "--quiet"], hugo_root)[0]
+            figures.setdefault("Hugo clean build (s)", []).append(hugo_seconds)
+            search_seconds = timed([pagefind_executable(), "--site", "public", "--silent"], hugo_root)[0]
+            figures.setdefault("Hugo + Pagefind, the same search (s)", []).append(hugo_seconds + search_seconds)
         figures.setdefault("rebuild, nothing changed (s)", []).append(generator.build(root)[0])
         with post.open("a", encoding="utf-8") as handle:
             handle.write(f"\nOne more sentence, run {run}.\n")
         seconds, peak = generator.build(root)
         figures.setdefault("rebuild after editing one post (s)", []).append(seconds)
         figures.setdefault("peak memory, one-post rebuild (MiB)", []).append(peak)
+        fresh = root.parent / f"{root.name}-new-output"  # CI: the cache folder restored, output/ not
+        shutil.rmtree(fresh, ignore_errors=True)
+        figures.setdefault("new output folder, warm cache (s)", []).append(generator.build(root, "--out", str(fresh))[0])
+        shutil.rmtree(fresh, ignore_errors=True)
     if watch_edits:
         figures["watch: save a post → page updated (s)"] = generator.watch_seconds(root, post, page, watch_edits)
 
@@ -164,10 +181,13 @@ def report(size: int, columns: dict[str, dict[str, list[float]]]) -> None:
     if "Hugo clean build (s)" in ours:
         ratio = statistics.median(ours["clean build, no cache (s)"]) / statistics.median(ours["Hugo clean build (s)"])
         print(f"\nclean build / Hugo's in the same run: {ratio:.2f}×")
+        with_search = statistics.median(ours["Hugo + Pagefind, the same search (s)"])
+        print(f"clean build / Hugo + Pagefind's: {statistics.median(ours['clean build, no cache (s)']) / with_search:.2f}×")
 
 
 def _row_order(row: str) -> tuple:
-    order = ["clean", "Hugo", "rebuild, nothing", "rebuild after", "watch", "peak memory, clean", "peak memory, one"]
+    order = ["clean", "Hugo clean", "Hugo +", "rebuild, nothing", "rebuild after", "new output", "watch",
+             "peak memory, clean", "peak memory, one"]
     return (next((i for i, prefix in enumerate(order) if row.startswith(prefix)), 99), row)
 
 
