@@ -15,7 +15,10 @@ search follows.
 
 Between runs of `mlcsite build`, what this needs lives in the cache folder:
 a small state file per output folder (each page's digest → its record's digest
-and kind; each shard's key and files) and one file per record, named by its digest.
+and kind; each shard's key and files), one file per record, named by its digest,
+and each shard's files, named by its key (`BUNDLES`): a build into a new output
+folder (CI with a restored cache folder) runs Pagefind only for the shards whose
+records changed.
 """
 
 from __future__ import annotations
@@ -39,7 +42,7 @@ from .shards import DEFAULT_SIZE, MANIFEST, Layout, Shard, manifest
 
 from .reserved import FOLDER  # reserved: no content, alias or asset may be published under it
 RECORDS = "search"  # the cache folder's subfolder of records
-BUNDLES = "search-bundles"  # and of the shards' files, by their job's key
+BUNDLES = "shard-files"  # and of the shards' files, by their job's key ("search-…" names the states)
 STATE_VERSION = 3  # of the state file's layout: another is read as empty
 BUNDLE_LAYOUT = 2  # of a shard's files (bundle.needed_by_a_shard, page ids): another makes every shard again
 # A build rendering more pages than this indexes once they are all in (ahead.py):
