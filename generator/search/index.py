@@ -353,7 +353,7 @@ class SearchIndex:
         inside = FOLDER + job.shard.folder
         if not (type(files) is dict and type(tags) is tuple and all(type(tag) is str for tag in tags)
                 and all(type(path) is str and path.startswith(inside) and ".." not in path.split("/")
-                        and type(data) is bytes for path, data in files.items())):
+                        and type(content) is bytes for path, content in files.items())):
             return None
         return files, tags
 
