@@ -201,8 +201,7 @@ class CacheFolder:
                     return None
         except OSError:
             return None
-        checksum, _, payload = data.partition(b"\n")
-        return payload if checksum == _checksum((payload,)) else None
+        return _verified(data)
 
     def read_marking_used(self, name: str, since_ns: int) -> bytes | None:
         """The payload, if its checksum holds; a file older than `since_ns` is
@@ -213,10 +212,8 @@ class CacheFolder:
             data, info = read_file_and_stat(path)
         except OSError:
             return None
-        checksum, _, payload = data.partition(b"\n")
-        if checksum != _checksum((payload,)):
-            return None
-        if info.st_mtime_ns < since_ns:
+        payload = _verified(data)
+        if payload is not None and info.st_mtime_ns < since_ns:
             try:
                 os.utime(path)
             except OSError:  # removed meanwhile: the payload read is still good
@@ -309,6 +306,12 @@ def _all_written(rows) -> bool:
     """Whether every row is a Written of a str key, a str digest and an int size."""
     return (set(map(len, rows)) <= {3} and set(map(type, map(itemgetter(0), rows))) <= {str}
             and set(map(type, map(itemgetter(1), rows))) <= {str} and set(map(type, map(itemgetter(2), rows))) <= {int})
+
+
+def _verified(data: bytes) -> bytes | None:
+    """A cache file's payload if the checksum line above it holds, else None."""
+    checksum, _, payload = data.partition(b"\n")
+    return payload if checksum == _checksum((payload,)) else None
 
 
 def dump_plain(data) -> bytes:
