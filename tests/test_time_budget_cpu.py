@@ -3,8 +3,11 @@ on a busy machine an ordinary text that waits for a core must not fail the build
 (render/time_budget.py). A thread that waits (here: sleeps) past its budget and
 then works a little is that case; one that works past it is still stopped."""
 
+import subprocess
+import sys
 import threading
 import time
+from pathlib import Path
 
 import pytest
 from test_markdown_budget import _spin
@@ -48,3 +51,38 @@ def test_the_budget_is_each_threads_own():
             _spin(20)
     waiter.join()
     assert outcome["waiter"] == "finished"
+
+
+TRACED = """
+import sys, threading
+from generator.render.time_budget import OutOfTime, Watchdog
+
+def tracer(frame, event, arg):  # what coverage, cProfile or a debugger installs
+    return tracer
+
+sys.settrace(tracer)
+watchdog = Watchdog()
+for attempt in range(3):
+    try:
+        with watchdog.limit(0.05):
+            x = 0
+            for i in range(50_000_000):  # in this frame: the interruption lands in traced code
+                x += i
+        print("finished")
+    except OutOfTime:
+        print("stopped")
+    total = sum(range(1000))  # the code after the work runs on, interrupted by nothing
+print("after", total)
+"""
+
+
+def test_an_interrupted_text_ends_cleanly_under_a_trace_function(tmp_path):
+    """Under a trace function (coverage, cProfile, a debugger) the thread spun
+    forever after its interruption: cancelling a pending one with
+    PyThreadState_SetAsyncExc(NULL) leaves CPython 3.11's signal raised."""
+    script = tmp_path / "traced.py"
+    script.write_text(TRACED, encoding="utf-8")
+    result = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=60,
+                            cwd=Path(__file__).resolve().parents[1])
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["stopped"] * 3 + ["after", "499500"]

@@ -25,6 +25,13 @@ the wall clock alone decides.
 
 `OutOfTime` derives from BaseException so that library code catching
 `Exception` cannot swallow it.
+
+An interruption sent but not yet raised when the work ends must not reach the
+code after it. It is not cancelled with PyThreadState_SetAsyncExc(thread, NULL):
+CPython 3.11 then leaves its "exception pending" signal raised with nothing to
+raise, and a thread that runs under a trace or profile function (coverage,
+cProfile, a debugger) spins on it forever. It is replaced by one the thread
+raises and catches at once (`_absorb_pending`), which lowers the signal.
 """
 
 from __future__ import annotations
@@ -61,6 +68,7 @@ class Watchdog:
         self._changed = threading.Condition()
         self._deadlines: dict[int, float] = {}  # thread → when to look at it next (wall clock)
         self._budgets: dict[int, tuple[int | None, float, float]] = {}  # thread → (its CPU clock, CPU at start, seconds)
+        self._interrupted: set[int] = set()  # threads sent OutOfTime since their limit() began
         self._wakes_at = math.inf  # when the watchdog looks next, unless woken before
         threading.Thread(target=self._watch, name="mlcsite-time-budget", daemon=True).start()
 
@@ -93,10 +101,13 @@ class Watchdog:
                 with self._changed:
                     self._deadlines.pop(me, None)
                     self._budgets.pop(me, None)
-                    _set_async_exc(me, ctypes.py_object())  # NULL: nothing pending
-                return
+                    interrupted = me in self._interrupted
+                    self._interrupted.discard(me)
+                break
             except OutOfTime:
                 continue
+        if interrupted:  # none is sent from now on; one sent before may be pending still
+            _absorb_pending(me)
 
     def _watch(self) -> None:
         with self._changed:
@@ -110,6 +121,7 @@ class Watchdog:
                         self._deadlines[thread] = now + left
                         continue
                     _set_async_exc(thread, OutOfTime)
+                    self._interrupted.add(thread)
                     self._deadlines[thread] = now + RETRY
                 # _leave does not wake it: it may wake for a deadline already gone, find none due, and sleep on.
                 self._wakes_at = min(self._deadlines.values(), default=math.inf)
@@ -122,6 +134,22 @@ class Watchdog:
         if clock is None or spent is None or started is None:
             return 0.0
         return seconds - (spent - started)
+
+
+class _Absorbed(BaseException):
+    """Takes the place of an interruption still pending, and is caught at once."""
+
+
+def _absorb_pending(me: int) -> None:
+    """Replace this thread's pending interruption, if any, with one raised here.
+    CPython raises it at the next check of its eval loop, which the loop's first
+    backward jump makes."""
+    try:
+        _set_async_exc(me, _Absorbed)
+        for _ in range(100):
+            pass
+    except _Absorbed:
+        pass
 
 
 def _cpu_clock(thread: int) -> int | None:
