@@ -5,9 +5,11 @@ the published page keeps them and is not changed."""
 
 from __future__ import annotations
 
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
 from test_search import fragments
 
-from generator.search.records import record_of
+from generator.search.records import _IGNORED, _NOT_CONTENT, _not_content_ignored, record_of
 
 
 def test_badges_and_link_buttons_are_not_in_the_index_but_stay_on_the_page(sample_build):
@@ -37,3 +39,29 @@ def test_only_template_labels_are_marked():
     assert record.count(b"data-pagefind-ignore") == 2
     assert b'<p data-pagefind-ignore class="kicker lead">' in record and b'<ul data-pagefind-ignore class="link-list">' in record
     assert b"<header>" not in record
+
+
+# Pieces that make and break the pattern's matches: tags, quotes, `>` inside
+# values, the class names whole or as parts of other words.
+_PIECES = st.sampled_from([b"<", b">", b'"', b" ", b"\n", b"p", b"ul", b"x", b"-", b"=", b'class="', b"data-class=",
+                           b"xclass=", b"kicker", b"badge", b"badges", b"link-list", b"avatar-initials", b"<p ",
+                           b'<p class="', b"</p>", b"&quot;"])
+
+
+@settings(max_examples=400, deadline=None, derandomize=True, database=None)
+@given(st.lists(_PIECES, max_size=40).map(b"".join))
+@example(b'<p title="a<b" class="badge">x</p>')  # a `<` inside a value: the tag opens before it
+@example(b'<p title="a>b" class="badge">x</p>')  # a `>` inside a value ends the pattern's tag
+@example(b'<p class="a>b kicker">x</p><ul class="link-list">')  # and inside the class value does not
+@example(b'<p class="badges">badge</p><p data-class="x kicker">')
+def test_the_quick_search_marks_exactly_what_the_pattern_marks(text):
+    """records._not_content_ignored looks for matches only near the class names:
+    it must give what the regex tried at every position gives, whatever the bytes."""
+    assert _not_content_ignored(text) == _NOT_CONTENT.sub(_IGNORED, text)
+
+
+def test_the_quick_search_marks_exactly_what_the_pattern_marks_on_built_pages(sample_build):
+    pages = [path.read_bytes() for path in sample_build.rglob("*.html")]
+    assert sum(_NOT_CONTENT.search(page) is not None for page in pages) > 20
+    for page in pages:
+        assert _not_content_ignored(page) == _NOT_CONTENT.sub(_IGNORED, page)

@@ -21,8 +21,10 @@ import re
 MARK = b"data-pagefind-body"
 _KIND = re.compile(rb'data-pagefind-filter="kind:([^"]*)"')
 # Elements of the templates that label or link rather than say: their opening tags.
+_LABEL_CLASSES = (b"kicker", b"badge", b"link-list", b"avatar-initials")
 _NOT_CONTENT = re.compile(
     rb'<([a-z][a-z0-9]*)(\s[^>]*?\bclass="(?:[^"]*\s)?(?:kicker|badge|link-list|avatar-initials)(?:\s[^"]*)?")')
+_IGNORED = rb"<\1 data-pagefind-ignore\2"
 
 
 def record_of(page: bytes) -> bytes | None:
@@ -40,8 +42,40 @@ def record_of(page: bytes) -> bytes | None:
         return None
     html_start = page.find(b"<html")
     opening = page[html_start:page.find(b">", html_start) + 1] if html_start >= 0 else b"<html>"
-    main = _NOT_CONTENT.sub(rb"<\1 data-pagefind-ignore\2", page[start:end + len(b"</main>")])
+    main = _not_content_ignored(page[start:end + len(b"</main>")])
     return opening + b"<body>" + main + b"</body></html>"
+
+
+def _not_content_ignored(main: bytes) -> bytes:
+    """_NOT_CONTENT.sub(_IGNORED, main), the same bytes, searched for only where
+    it can match: the regex tried at every tag of a page took 170 µs, 2 CPU-seconds
+    of a 10,000-post build. Each match holds one of the class names inside a
+    `class="` value, which no `"` interrupts: so the last `"` before the name
+    opens `class="`, or the name is in no match. The match's tag opens after the
+    last `>` before that `class="` (none may come between), so no match begins
+    before it, and the search from there finds the same leftmost match as
+    `sub` scanning from the end of the previous one."""
+    names = sorted(at for name in _LABEL_CLASSES for at in _occurrences(main, name))
+    pieces, done = [], 0
+    for at in names:
+        if at < done:
+            continue
+        quote = main.rfind(b'"', done, at)
+        if quote < 6 or main[quote - 6:quote + 1] != b'class="':
+            continue
+        match = _NOT_CONTENT.search(main, main.rfind(b">", done, quote) + 1 or done)
+        if match is None:
+            break
+        pieces += (main[done:match.start()], match.expand(_IGNORED))
+        done = match.end()
+    return b"".join(pieces) + main[done:] if pieces else main
+
+
+def _occurrences(data: bytes, name: bytes):
+    at = data.find(name)
+    while at >= 0:
+        yield at
+        at = data.find(name, at + 1)
 
 
 def kind_of(record: bytes) -> str:
