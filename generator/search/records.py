@@ -24,7 +24,7 @@ _KIND = re.compile(rb'data-pagefind-filter="kind:([^"]*)"')
 _LABEL_CLASSES = (b"kicker", b"badge", b"link-list", b"avatar-initials")
 _NOT_CONTENT = re.compile(
     rb'<([a-z][a-z0-9]*)(\s[^>]*?\bclass="(?:[^"]*\s)?(?:kicker|badge|link-list|avatar-initials)(?:\s[^"]*)?")')
-_IGNORED = rb"<\1 data-pagefind-ignore\2"
+_IGNORED = rb"<\1 data-pagefind-ignore\2"  # what each match becomes
 
 
 def record_of(page: bytes) -> bytes | None:
@@ -66,7 +66,7 @@ def _not_content_ignored(main: bytes) -> bytes:
         match = _NOT_CONTENT.search(main, main.rfind(b">", done, quote) + 1 or done)
         if match is None:
             break
-        pieces += (main[done:match.start()], match.expand(_IGNORED))
+        pieces += (main[done:match.start()], b"<", match[1], b" data-pagefind-ignore", match[2])
         done = match.end()
     return b"".join(pieces) + main[done:] if pieces else main
 
