@@ -163,7 +163,11 @@ class SearchIndex:
             return
         if digest in self.stored:  # written by this session: a file found there may be corrupt
             return
-        self.folder.write(f"{RECORDS}/{digest}", record)
+        name = f"{RECORDS}/{digest}"
+        if self.folder.read(name) == record:  # an earlier build's, whole (a build into a new output folder)
+            self.stored.add(digest)
+            return
+        self.folder.write(name, record)
         if (self.folder.folder / RECORDS / digest).is_file():
             self.stored.add(digest)
         else:  # the cache folder could not take it: this build keeps it
