@@ -185,3 +185,65 @@ def test_a_build_into_a_new_output_folder_takes_rows_from_the_cache_and_no_cache
     assert any(b"Rendered by an earlier build" in data for data in tree(other).values())
     assert run_mlcsite("build", "--no-cache", "--now", SAMPLE_NOW, cwd=root).returncode == 0
     assert tree(root / "output") == built
+
+
+# VEVENTs are kept like rows (render/calendars.py, `_vevent`): by what showing the event reads.
+EVENT = "content/events/dlct-2026-09-04.md"  # in the dlct series, with darya-sokolova speaking
+SERIES = "content/series/dlct.yaml"  # organized by mateo-fernandez (AUTHOR) and nguyen-thi-mai
+
+
+def edit_yaml(root, rel, **fields) -> None:
+    path = root / rel
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    path.write_text(yaml.safe_dump({**data, **fields}, allow_unicode=True), encoding="utf-8")
+
+
+def edit_event(root, **fields) -> None:
+    data, body = split_source(root / EVENT)
+    write_source(root / EVENT, {**data, **fields}, body)
+
+
+VEVENT_EDITS = {
+    "event title": lambda root: edit_event(root, title="DLCT: A Renamed Session"),
+    "event status": lambda root: edit_event(root, status="cancelled"),
+    "series name": lambda root: edit_yaml(root, SERIES, short="DLCT-renamed"),
+    "series zone": lambda root: edit_yaml(root, SERIES, timezone="Europe/Berlin"),
+    "series join link": lambda root: edit_yaml(root, SERIES, join={"url": "https://example.org/new-room"}),
+    "organizer's email": lambda root: edit_yaml(root, AUTHOR, links={"email": "mateo@example.org"}),
+    "speaker's name": lambda root: edit_yaml(root, "content/members/darya-sokolova.yaml", name="Darya S."),
+    "site.yaml": edit_settings,
+}
+
+
+@pytest.mark.parametrize("edit", VEVENT_EDITS)
+def test_vevents_kept_between_builds_follow_every_input_they_show(tmp_path, edit):
+    root = copy_sample_site(tmp_path / "site")
+    out = tmp_path / "out"
+    cached_build(root, out)
+    VEVENT_EDITS[edit](root)
+    result, _ = cached_build(root, out)
+    assert any(path.endswith(".ics") for path in result.rendered), "no calendar changed: nothing was tested"
+    assert_equals_clean_build(root, out, tmp_path)
+
+
+def test_a_build_into_a_new_output_folder_takes_vevents_from_the_cache_and_no_cache_makes_them(tmp_path):
+    """Seen by a VEVENT changed in the cache folder (written as the cache writes it)."""
+    root = copy_sample_site(tmp_path / "site")
+    assert run_mlcsite("build", "--now", SAMPLE_NOW, cwd=root).returncode == 0
+    built = tree(root / "output")
+    folder = CacheFolder(root)
+    changed = 0
+    for path in sorted((folder.folder / FOLDER).iterdir()):
+        pack = Pack.read(folder.read(f"{FOLDER}/{path.name}"))
+        for key in list(pack.stored):
+            row = pack.get(key)
+            if row.startswith("BEGIN:VEVENT"):
+                pack.put(key, row.replace("SUMMARY:", "SUMMARY:Kept by an earlier build: ", 1))
+                changed += 1
+        folder.write(f"{FOLDER}/{path.name}", pack.to_bytes())
+    assert changed == len(list((root / "content/events").iterdir()))
+    other = tmp_path / "preview"
+    assert run_mlcsite("build", "--now", SAMPLE_NOW, "--out", str(other), cwd=root).returncode == 0
+    assert b"SUMMARY:Kept by an earlier build: " in tree(other)["calendar.ics"]
+    assert run_mlcsite("build", "--no-cache", "--now", SAMPLE_NOW, cwd=root).returncode == 0
+    assert tree(root / "output") == built

@@ -166,11 +166,23 @@ def _vtimezone(ctx: RenderContext, tzid: str, first_year: int, last_year: int) -
 
 
 def _vevent(ctx: RenderContext, event: Event) -> bytes:
-    """The same VEVENT in every calendar that lists the event (made once per build)."""
+    """The same VEVENT in every calendar that lists the event (made once per
+    build). With a build cache it is kept between builds like a list row
+    (fragment_memo.py), keyed by what showing the event reads (its file, its
+    series and people: Site.sources_shown_by), which is all a VEVENT shows: a
+    build into a new output folder made 2,000 of them again at 10,000 posts."""
     cache = ctx.cache.setdefault("vevents", {})
     if event.slug not in cache:
-        cache[event.slug] = _make_vevent(ctx.site, event, ctx.markdown).to_ical()
+        if ctx.fragments is None:
+            cache[event.slug] = _vevent_text(ctx, event).encode("utf-8")
+        else:
+            cache[event.slug] = str(ctx.fragments.rendered(partial(_vevent_text, ctx), "vevent", (event,), {})
+                                    ).encode("utf-8")
     return cache[event.slug]
+
+
+def _vevent_text(ctx: RenderContext, event: Event) -> str:
+    return _make_vevent(ctx.site, event, ctx.markdown).to_ical().decode("utf-8")
 
 
 def _make_vevent(site: Site, event: Event, markdown: MarkdownMemo) -> icalendar.Event:
