@@ -78,7 +78,7 @@ class Companion(Protocol):
     once the pages are."""
 
     def expect(self, planned: list[str], rendering: list[str]) -> None: ...  # before rendering: what will come
-    def take(self, path: str, data: bytes) -> None: ...  # each output rendered, as it arrives here
+    def take(self, path: str, data: bytes, digest: str) -> None: ...  # each output rendered (digest_of), as it arrives
     def stage(self, staging: Staging, files: dict[str, Written]) -> list[str]: ...  # before the swap
     def write_in_place(self, out_dir: Path, files: dict[str, Written]) -> list[str]: ...  # after the pages
 
@@ -128,7 +128,7 @@ def _staged(outputs: list[Output], keys: dict[str, str], render: Renderer, stagi
                 old = previous.get(output.path)  # rendered again to the same bytes: the file on disk stays
                 if old is None or old.digest != written.digest or not staging.keep(output.path, old.size):
                     staging.write(output.path, data)
-                companion.take(output.path, data)
+                companion.take(output.path, data, written.digest)
         update.rendered = [o.path for o in todo]  # in plan order, not the order they rendered in
         companion_written = companion.stage(staging, update.files)
         staging.swap_in()
@@ -164,7 +164,7 @@ def _in_place(outputs: list[Output], todo: list[Output], keys: dict[str, str], r
         old = previous.get(output.path)
         if old is None or old.digest != written.digest:
             changed[output.path] = data
-        companion.take(output.path, data)
+        companion.take(output.path, data, written.digest)
         update.files[output.path] = written
         update.rendered.append(output.path)
     gone = [path for path in previous if path not in update.files]

@@ -141,18 +141,18 @@ class SearchIndex:
         return {path: w for path, w in written.items()
                 if not path.endswith(".html") or (path in pages and pages[path].digest == w.digest)}
 
-    def take(self, path: str, data: bytes) -> None:
-        """A page this build rendered."""
+    def take(self, path: str, data: bytes, digest: str) -> None:
+        """A page this build rendered, and its bytes' digest (Written.digest)."""
         if not path.endswith(".html"):
             return
         record = record_of(data)
         if record is None:
-            self.taken[path] = Page(_digest(data), None)
+            self.taken[path] = Page(digest, None)
             self._index_ahead(path, self.taken[path])
             return
         record_digest = _digest(record)
         self._keep(record_digest, record)
-        self.taken[path] = Page(_digest(data), record_digest, kind_of(record))
+        self.taken[path] = Page(digest, record_digest, kind_of(record))
         self._index_ahead(path, self.taken[path])
 
     def _keep(self, digest: str, record: bytes) -> None:
