@@ -5,10 +5,16 @@ the published page keeps them and is not changed."""
 
 from __future__ import annotations
 
+import hashlib
+
+from conftest import SAMPLE_NOW, run_mlcsite
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from test_search import fragments
+from test_watch import copy_sample_site
 
+from generator.build_cache import CacheFolder
+from generator.search.index import RECORDS
 from generator.search.records import _IGNORED, _NOT_CONTENT, _not_content_ignored, record_of
 
 
@@ -65,3 +71,24 @@ def test_the_quick_search_marks_exactly_what_the_pattern_marks_on_built_pages(sa
     assert sum(_NOT_CONTENT.search(page) is not None for page in pages) > 20
     for page in pages:
         assert _not_content_ignored(page) == _NOT_CONTENT.sub(_IGNORED, page)
+
+
+def test_a_damaged_or_altered_record_in_the_cache_folder_is_written_again(tmp_path):
+    """A build into a new output folder keeps the record files the cache folder
+    already holds (each is named by its bytes' digest) only when one reads back
+    as exactly the record: a damaged file or one altered behind a valid
+    checksum is written again."""
+    root = copy_sample_site(tmp_path / "site")
+    assert run_mlcsite("build", "--now", SAMPLE_NOW, cwd=root).returncode == 0
+    folder = CacheFolder(root)
+    names = sorted(path.name for path in (folder.folder / RECORDS).iterdir())
+    assert len(names) > 20
+    for index, name in enumerate(names):
+        if index % 2:
+            folder.write(f"{RECORDS}/{name}", b"<html><body><main>altered</main></body></html>")
+        else:
+            (folder.folder / RECORDS / name).write_bytes(b"damaged")
+    assert run_mlcsite("build", "--now", SAMPLE_NOW, "--out", str(tmp_path / "preview"), cwd=root).returncode == 0
+    for name in names:
+        record = folder.read(f"{RECORDS}/{name}")
+        assert record is not None and hashlib.blake2b(record, digest_size=16).hexdigest() == name
