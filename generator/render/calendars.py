@@ -173,11 +173,9 @@ def _vevent(ctx: RenderContext, event: Event) -> bytes:
     build into a new output folder made 2,000 of them again at 10,000 posts."""
     cache = ctx.cache.setdefault("vevents", {})
     if event.slug not in cache:
-        if ctx.fragments is None:
-            cache[event.slug] = _vevent_text(ctx, event).encode("utf-8")
-        else:
-            cache[event.slug] = str(ctx.fragments.rendered(partial(_vevent_text, ctx), "vevent", (event,), {})
-                                    ).encode("utf-8")
+        make = partial(_vevent_text, ctx)
+        text = make(event) if ctx.fragments is None else str(ctx.fragments.rendered(make, "vevent", (event,), {}))
+        cache[event.slug] = text.encode("utf-8")
     return cache[event.slug]
 
 

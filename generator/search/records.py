@@ -23,7 +23,8 @@ _KIND = re.compile(rb'data-pagefind-filter="kind:([^"]*)"')
 # Elements of the templates that label or link rather than say: their opening tags.
 _LABEL_CLASSES = (b"kicker", b"badge", b"link-list", b"avatar-initials")
 _NOT_CONTENT = re.compile(
-    rb'<([a-z][a-z0-9]*)(\s[^>]*?\bclass="(?:[^"]*\s)?(?:kicker|badge|link-list|avatar-initials)(?:\s[^"]*)?")')
+    rb'<([a-z][a-z0-9]*)(\s[^>]*?\bclass="(?:[^"]*\s)?(?:' + b"|".join(map(re.escape, _LABEL_CLASSES))
+    + rb')(?:\s[^"]*)?")')
 _IGNORED = rb"<\1 data-pagefind-ignore\2"  # what each match becomes
 
 
