@@ -103,28 +103,33 @@ def update_output(outputs: list[Output], keys: dict[str, str], render: Renderer,
 
 def _staged(outputs: list[Output], keys: dict[str, str], render: Renderer, staging: Staging | InPlace,
             previous: dict[str, Written], companion: Companion) -> Update | None:
-    """The outputs whose key changed render first; the files of the others are
-    checked after (a stat each, 0.2 s at 10,000 posts), so that the edited
-    post's page, and the Pagefind run for its search shard, start that much
-    sooner. An unchanged output whose file is gone or cut short renders then."""
-    update = Update(dict.fromkeys(o.path for o in outputs))  # plan order, each filled as it is kept or renders
+    update = Update()
     try:
-        changed = [o for o in outputs if (old := previous.get(o.path)) is None or old.key != keys[o.path]]
-        companion.expect([o.path for o in outputs], [o.path for o in changed])
-        if not _render_into(changed, keys, render, staging, previous, companion, update):
-            return None
-        lost = []
+        todo = []
         for output in outputs:
-            if update.files[output.path] is None:
-                old = previous[output.path]
-                if staging.keep(output.path, old.size):
-                    update.files[output.path] = old
-                else:
-                    lost.append(output)
-        if not _render_into(lost, keys, render, staging, previous, companion, update):
-            return None
-        rendered = {*map(id, changed), *map(id, lost)}
-        update.rendered = [o.path for o in outputs if id(o) in rendered]  # in plan order
+            old = previous.get(output.path)
+            if old is not None and old.key == keys[output.path] and staging.keep(output.path, old.size):
+                update.files[output.path] = old
+            else:
+                update.files[output.path] = None  # its place in plan order, filled when it renders
+                todo.append(output)
+        companion.expect([o.path for o in outputs], [o.path for o in todo])
+        workers = worker_count(len(todo), render.jobs)
+        if workers > 1:
+            render.before_fork()
+        results = rendered_in_order(in_render_order(todo), render.attempt, workers, render.after_chunk,
+                                    render.from_worker)
+        with closing(results):  # stopping early stops the workers
+            for output, data in results:
+                if isinstance(data, Failed):
+                    render.report(data.problem)
+                    return None
+                written = update.files[output.path] = Written(keys[output.path], digest_of(data), len(data))
+                old = previous.get(output.path)  # rendered again to the same bytes: the file on disk stays
+                if old is None or old.digest != written.digest or not staging.keep(output.path, old.size):
+                    staging.write(output.path, data)
+                companion.take(output.path, data, written.digest)
+        update.rendered = [o.path for o in todo]  # in plan order, not the order they rendered in
         companion_written = companion.stage(staging, update.files)
         staging.swap_in()
     finally:
@@ -132,29 +137,6 @@ def _staged(outputs: list[Output], keys: dict[str, str], render: Renderer, stagi
     update.written = sorted([*_changed(previous, update.files), *companion_written])
     update.others = sorted(set(staging.claimed) - set(update.files) - {MARKER})
     return update
-
-
-def _render_into(todo: list[Output], keys: dict[str, str], render: Renderer, staging: Staging | InPlace,
-                 previous: dict[str, Written], companion: Companion, update: Update) -> bool:
-    """Render `todo` (in a pool when big) and stage each file; False: one failed (reported)."""
-    if not todo:
-        return True
-    workers = worker_count(len(todo), render.jobs)
-    if workers > 1:
-        render.before_fork()
-    results = rendered_in_order(in_render_order(todo), render.attempt, workers, render.after_chunk,
-                                render.from_worker)
-    with closing(results):  # stopping early stops the workers
-        for output, data in results:
-            if isinstance(data, Failed):
-                render.report(data.problem)
-                return False
-            written = update.files[output.path] = Written(keys[output.path], digest_of(data), len(data))
-            old = previous.get(output.path)  # rendered again to the same bytes: the file on disk stays
-            if old is None or old.digest != written.digest or not staging.keep(output.path, old.size):
-                staging.write(output.path, data)
-            companion.take(output.path, data, written.digest)
-    return True
 
 
 def in_render_order(outputs: list[Output]) -> list[Output]:
