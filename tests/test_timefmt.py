@@ -9,7 +9,8 @@ import pytest
 
 from generator.content.models import Event
 from generator.event_times import Occurrence
-from generator.render.timefmt import cadence_text, usual_slot_text, when_text, zone_label
+from generator.render.timefmt import (_long_date, _short_date, cadence_text, long_date, short_date, usual_slot_text,
+                                      when_text, zone_label)
 
 
 def at(text: str, zone: str) -> dt.datetime:
@@ -62,3 +63,19 @@ def test_usual_slot_needs_most_sessions_to_agree():
     assert usual_slot_text(fridays[:2]) == ""
     scattered = fridays[:2] + [at("2026-12-01 09:00", "America/Los_Angeles"), at("2026-12-02 09:00", "America/Los_Angeles")]
     assert usual_slot_text(scattered) == ""
+
+
+def test_the_same_instant_shows_the_day_it_falls_on_in_each_zone():
+    """Dates are memoized (timefmt._long_date): two aware datetimes of one instant
+    are equal and hash alike, yet fall on different days in their zones. Each
+    order of first use must give each zone's own day."""
+    tokyo = at("2026-03-07 08:00", "Asia/Tokyo")
+    los_angeles = tokyo.astimezone(ZoneInfo("America/Los_Angeles"))
+    assert tokyo == los_angeles and hash(tokyo) == hash(los_angeles)
+    for first, second in ((tokyo, los_angeles), (los_angeles, tokyo)):
+        _long_date.cache_clear()
+        _short_date.cache_clear()
+        shown = {moment.tzinfo.key: (long_date(moment), short_date(moment)) for moment in (first, second)}
+        assert shown == {"Asia/Tokyo": ("Sat 7 Mar 2026", "Sat 7 Mar"),
+                         "America/Los_Angeles": ("Fri 6 Mar 2026", "Fri 6 Mar")}
+    assert long_date(dt.date(2024, 2, 29)) == "Thu 29 Feb 2024"

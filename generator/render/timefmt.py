@@ -9,6 +9,7 @@ daylight-saving change shows its new offset.
 from __future__ import annotations
 
 import datetime as dt
+from functools import lru_cache
 
 from ..event_times import Occurrence
 
@@ -20,12 +21,28 @@ ORDINALS = {1: "first", 2: "second", 3: "third", 4: "fourth", 5: "fifth", -1: "l
 
 
 def long_date(value: dt.date) -> str:
-    """"Fri 8 Mar 2024"."""
-    return f"{value:%a} {value.day} {value:%b %Y}"
+    """"Fri 8 Mar 2024": the day a date (or a datetime, in its own zone) falls on."""
+    return _long_date(value.toordinal())
 
 
 def short_date(value: dt.date) -> str:
     """"Fri 8 Mar", for the second date of a span in the same year."""
+    return _short_date(value.toordinal())
+
+
+# strftime costs about 9 µs a date, and a site shows the same few thousand days on
+# every list row, page and feed entry: 80,000 calls in a 10,000-post build. Keyed by
+# the day's ordinal, not the value: two aware datetimes of the same instant are equal
+# (and hash alike) while they fall on different days in their zones.
+@lru_cache(maxsize=8192)
+def _long_date(day: int) -> str:
+    value = dt.date.fromordinal(day)
+    return f"{value:%a} {value.day} {value:%b %Y}"
+
+
+@lru_cache(maxsize=8192)
+def _short_date(day: int) -> str:
+    value = dt.date.fromordinal(day)
     return f"{value:%a} {value.day} {value:%b}"
 
 
