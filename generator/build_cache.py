@@ -55,13 +55,38 @@ def _checksum(parts) -> bytes:
 
 
 def cache_version() -> str:
-    """Generator code + library versions + Python: a change to any is a new cache."""
-    parts = [sys.version]
+    """Generator code + library versions + Python + the system's tz database: a
+    change to any is a new cache."""
+    parts = [sys.version, f"tz={tz_database_version()}"]
     for name in _SHAPING:
         parts.append(f"{name}={installed_version(name) or 'none'}")
     for path in sorted(_GENERATOR.rglob("*.py")):
         parts.append(f"{path.relative_to(_GENERATOR).as_posix()}={_digest(path.read_bytes())}")
     return _digest("\n".join(parts).encode("utf-8"))[:16]
+
+
+def tz_database_version() -> str:
+    """The release of the tz database zoneinfo reads, e.g. "2025b": pages,
+    feeds and calendars show local times and offsets from it ("PST (UTC−8)",
+    a VTIMEZONE's onsets, an RRULE's UNTIL in UTC), and the operating system
+    updates it apart from any library. zoneinfo reads the first folder of
+    zoneinfo.TZPATH that holds a zone; its release is the first line of
+    tzdata.zi ("# version 2025b") or the file +VERSION. Without such a folder
+    zoneinfo falls back to the tzdata package, whose version is in _SHAPING.
+    A folder without a release file is known by its modification time."""
+    import zoneinfo
+    for folder in zoneinfo.TZPATH:
+        if not os.path.isfile(os.path.join(folder, "UTC")):
+            continue
+        for name in ("tzdata.zi", "+VERSION"):
+            try:
+                with open(os.path.join(folder, name), "rb") as handle:
+                    line = handle.readline(200).decode("ascii", "replace").strip()
+            except OSError:
+                continue
+            return f"{folder}:{line.removeprefix('# version ')}"
+        return f"{folder}:changed-{os.stat(folder).st_mtime_ns}"  # an update renames files into it
+    return "package"
 
 
 def installed_version(name: str) -> str | None:

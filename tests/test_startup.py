@@ -3,9 +3,11 @@ imports, and the library versions the cache folder is named by."""
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from importlib import metadata
+from pathlib import Path
 
 from conftest import REPO
 from generator import build_cache
@@ -49,3 +51,39 @@ def test_a_distribution_without_a_dist_info_folder_is_asked_of_importlib_metadat
         assert installed_version("oldstyle") == "4.5.6"
     finally:
         build_cache._dist_info_versions.cache_clear()
+
+
+def tz_folder(base, release: str | None):
+    """A tz database folder zoneinfo can read (PYTHONTZPATH), of the given release."""
+    folder = base / (release or "no-release")
+    folder.mkdir()
+    for zone in ("UTC", "Europe/London"):
+        (folder / zone).parent.mkdir(parents=True, exist_ok=True)
+        (folder / zone).write_bytes((Path("/usr/share/zoneinfo") / zone).read_bytes())
+    if release:
+        (folder / "tzdata.zi").write_text(f"# version {release}\n# ddeps\n", encoding="ascii")
+    return folder
+
+
+def versions_with(folder) -> list[str]:
+    code = ("from generator.build_cache import cache_version, tz_database_version;"
+            "import zoneinfo; zoneinfo.ZoneInfo('Europe/London');"
+            "print(tz_database_version(), cache_version())")
+    env = {**os.environ, "PYTHONTZPATH": str(folder)}
+    return subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, check=True,
+                          env=env).stdout.split()
+
+
+def test_the_cache_version_follows_the_systems_tz_database(tmp_path):
+    """Pages and calendars show offsets and onsets from the tz database, which the
+    operating system updates apart from any library: an update is a new cache."""
+    old, new, bare = tz_folder(tmp_path, "2025b"), tz_folder(tmp_path, "2099z"), tz_folder(tmp_path, None)
+    old_tz, old_cache = versions_with(old)
+    new_tz, new_cache = versions_with(new)
+    assert (old_tz, new_tz) == (f"{old}:2025b", f"{new}:2099z")
+    assert new_cache != old_cache and versions_with(old)[1] == old_cache
+    bare_tz, bare_cache = versions_with(bare)
+    assert bare_tz.startswith(f"{bare}:changed-") and bare_cache not in (old_cache, new_cache)
+    (bare / "Asia").mkdir()  # a zone added by an update
+    os.utime(bare, ns=(1, 1))
+    assert versions_with(bare)[1] != bare_cache
