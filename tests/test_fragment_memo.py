@@ -247,3 +247,31 @@ def test_a_build_into_a_new_output_folder_takes_vevents_from_the_cache_and_no_ca
     assert b"SUMMARY:Kept by an earlier build: " in tree(other)["calendar.ics"]
     assert run_mlcsite("build", "--no-cache", "--now", SAMPLE_NOW, cwd=root).returncode == 0
     assert tree(root / "output") == built
+
+
+def test_a_build_into_a_new_output_folder_takes_vtimezones_from_the_cache_and_no_cache_makes_them(tmp_path):
+    """A VTIMEZONE is kept by its zone and years (calendars._vtimezone): seen by
+    one changed in the cache folder, in every calendar that lists its zone."""
+    root = copy_sample_site(tmp_path / "site")
+    assert run_mlcsite("build", "--now", SAMPLE_NOW, cwd=root).returncode == 0
+    built = tree(root / "output")
+    folder = CacheFolder(root)
+    zones = set()
+    for path in sorted((folder.folder / FOLDER).iterdir()):
+        pack = Pack.read(folder.read(f"{FOLDER}/{path.name}"))
+        for key in [key for key in pack.stored if pack.get(key).startswith("BEGIN:VTIMEZONE")]:
+            text = pack.get(key)
+            zones.add(text.split("TZID:", 1)[1].split("\r\n", 1)[0])
+            pack.put(key, text.replace("COMMENT:", "COMMENT:Kept by an earlier build. ", 1))
+        folder.write(f"{FOLDER}/{path.name}", pack.to_bytes())
+    in_calendars = {line.removeprefix(b"TZID:").decode() for path, data in built.items() if path.endswith(".ics")
+                    for line in data.split(b"\r\n") if line.startswith(b"TZID:")}
+    assert zones == in_calendars and len(zones) > 1
+    other = tmp_path / "preview"
+    assert run_mlcsite("build", "--now", SAMPLE_NOW, "--out", str(other), cwd=root).returncode == 0
+    calendars = {path: data for path, data in tree(other).items() if path.endswith(".ics")}
+    kept = {path: data.count(b"COMMENT:Kept by an earlier build. ") for path, data in calendars.items()}
+    assert kept == {path: data.count(b"BEGIN:VTIMEZONE") for path, data in calendars.items()}  # all-day: none
+    assert kept["calendar.ics"] == len(zones)
+    assert run_mlcsite("build", "--no-cache", "--now", SAMPLE_NOW, cwd=root).returncode == 0
+    assert tree(root / "output") == built

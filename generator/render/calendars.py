@@ -156,13 +156,21 @@ def _zone_years(events: list[Event], ctx: RenderContext) -> dict[str, tuple[int,
 
 
 def _vtimezone(ctx: RenderContext, tzid: str, first_year: int, last_year: int) -> bytes:
+    """Made once per build, and with a build cache kept between builds (the tz
+    database's release is in the cache folder's version, build_cache.py)."""
     cache = ctx.cache.setdefault("vtimezones", {})
     key = (tzid, first_year, last_year)
     if key not in cache:
-        from .vtimezone import vtimezone  # imports icalendar: see calendar_bytes
-
-        cache[key] = vtimezone(tzid, first_year, last_year).to_ical()
+        make = partial(_vtimezone_text, tzid, first_year, last_year)
+        text = make() if ctx.fragments is None else ctx.fragments.kept("vtimezone", (tzid, str(first_year),
+                                                                                  str(last_year)), make)
+        cache[key] = text.encode("utf-8")
     return cache[key]
+
+
+def _vtimezone_text(tzid: str, first_year: int, last_year: int) -> str:
+    from .vtimezone import vtimezone  # imports icalendar: see calendar_bytes
+    return vtimezone(tzid, first_year, last_year).to_ical().decode("utf-8")
 
 
 def _vevent(ctx: RenderContext, event: Event) -> bytes:

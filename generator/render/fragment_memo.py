@@ -93,6 +93,23 @@ class FragmentMemo:
         self.used.add(key)
         return Markup(html)
 
+    def kept(self, name: str, parts: tuple[str, ...], make: Callable[[], str]) -> str:
+        """A text that depends on `parts` alone (and on the generator and its
+        libraries, which version the cache folder), in the pack `name`, kept like
+        a row: calendars.py's VTIMEZONEs, whose onsets take a scan of the tz
+        database per zone and year (3 % of a build into a new output folder)."""
+        signature = _hash(name)
+        key = _hash(signature, *parts)
+        pack = self._pack(signature)
+        text = pack.get(key)
+        if text is None:
+            text = make()
+            pack.put(key, text)
+            self.changed.add(signature)
+            self.new.append((signature, key, text))
+        self.used.add(key)
+        return text
+
     def _key(self, name: str, args: tuple, kwargs: dict) -> tuple[str, str] | None:
         shape, shown = [name], [self.build_key]
         for position, value in [*enumerate(args), *sorted(kwargs.items())]:
