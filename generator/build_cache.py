@@ -167,6 +167,15 @@ def _read_all(fd: int) -> bytes:
     return b"".join(chunks)
 
 
+def digest_of(data: bytes) -> str:
+    """The digest of a file's bytes: each output's (Written.digest) and each
+    input's (input_state.file_digest). SHA-256 cut to 128 bits: a CPU with SHA
+    instructions hashes a 15 KB page in 11 µs where blake2b took 30 (16,300
+    pages and 13,200 sources in a full build at 10,000 posts), and one without
+    them about as fast as blake2b."""
+    return hashlib.sha256(data).hexdigest()[:32]
+
+
 class Written(NamedTuple):
     """One file of output/ as the last build left it. A named tuple, not a frozen
     dataclass: a rebuild makes one for each of 16,000 files from the manifest, and

@@ -29,7 +29,7 @@ import jinja2
 from .history import HistoryMemo
 from .input_state import InputState
 from .markdown_store import MarkdownStore
-from .build_cache import CacheFolder, Written
+from .build_cache import CacheFolder, Written, digest_of
 from .content.models import Item
 from .graph import Site
 from .parsed_sources import ParsedSources
@@ -233,7 +233,7 @@ class InputDigests:
     @staticmethod
     def _file_digest(path: Path) -> str:
         try:
-            return hashlib.blake2b(path.read_bytes(), digest_size=16).hexdigest()
+            return digest_of(path.read_bytes())
         except OSError:  # missing, or a folder: both differ from any file's digest
             return "missing" if not path.is_dir() else "folder"
 

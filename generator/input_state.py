@@ -23,7 +23,7 @@ from itertools import chain
 from operator import itemgetter
 from pathlib import Path
 
-from .build_cache import read_file
+from .build_cache import digest_of, read_file
 from .history import head_state
 
 RACY_NS = 2_000_000_000  # coarser than any file system's mtime step we build on
@@ -32,7 +32,7 @@ WATCHED = ("content", "templates")
 
 def file_digest(data: bytes) -> str:
     """A file's bytes, hashed: here, and as the key of a parsed source (parsed_sources.py)."""
-    return hashlib.blake2b(data, digest_size=16).hexdigest()
+    return digest_of(data)
 
 
 @dataclass

@@ -16,13 +16,12 @@ output/ is kept. Two ways to put the result on disk:
 
 from __future__ import annotations
 
-import hashlib
 from contextlib import closing
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Protocol
 
-from .build_cache import Written
+from .build_cache import Written, digest_of
 from .incremental import RenderCache
 from .render.markup import TextTooCostly
 from .render.outputs import Output, RenderContext
@@ -35,10 +34,6 @@ IN_PLACE_LIMIT = 200  # more changed outputs than this: stage (bounded memory, o
 # `mlcsite build` renders at most this share of the outputs: update output/ in place.
 # More, and one atomic swap is worth re-linking the unchanged files.
 BUILD_IN_PLACE_SHARE = 0.25
-
-
-def digest_of(data: bytes) -> str:
-    return hashlib.blake2b(data, digest_size=16).hexdigest()
 
 
 @dataclass
