@@ -174,12 +174,32 @@ def wait_until_rendering(proc: subprocess.Popen, root: Path) -> Path:
     raise AssertionError("no staging folder appeared")
 
 
+def stopped_mid_render(root: Path, output: Path) -> tuple[subprocess.Popen, dict]:
+    """A build stopped (SIGSTOP) while it renders, and output/ as it was before
+    that build. The signal a test then sends waits for SIGCONT, so it reaches
+    the build mid-render however late this process runs: a loaded machine once
+    let the build end between our look at its staging folder and our signal,
+    which then reached no build. One that ended before it could be stopped is
+    seen to have ended, and started again."""
+    for _ in range(3):
+        before = snapshot(output)
+        proc = start_build(root)
+        wait_until_rendering(proc, root)
+        proc.send_signal(signal.SIGSTOP)  # not sent when Popen finds it ended
+        if proc.returncode is None:
+            _, status = os.waitpid(proc.pid, os.WUNTRACED)  # until it is stopped, or has ended
+            if os.WIFSTOPPED(status):
+                return proc, before
+            proc.returncode = os.waitstatus_to_exitcode(status)  # reaped here
+        proc.communicate(timeout=60)
+    raise AssertionError("the build ended each time before it could be stopped")
+
+
 @pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT])
 def test_a_build_stopped_by_a_signal_removes_its_staging_folder(big_site, sig):
-    before = snapshot(big_site.output)
-    proc = start_build(big_site.root)
-    wait_until_rendering(proc, big_site.root)
+    proc, before = stopped_mid_render(big_site.root, big_site.output)
     proc.send_signal(sig)
+    proc.send_signal(signal.SIGCONT)
     out, err = proc.communicate(timeout=60)
     assert proc.returncode == 128 + sig, (proc.returncode, out, err)
     assert "Traceback" not in err
