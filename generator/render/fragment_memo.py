@@ -83,15 +83,7 @@ class FragmentMemo:
         if found is None:  # an argument with no stable identity: rendered as it is
             return macro(*args, **kwargs)
         signature, key = found
-        pack = self._pack(signature)
-        html = pack.get(key)
-        if html is None:
-            html = str(macro(*args, **kwargs))
-            pack.put(key, html)
-            self.changed.add(signature)
-            self.new.append((signature, key, html))
-        self.used.add(key)
-        return Markup(html)
+        return Markup(self._found_or_made(signature, key, lambda: str(macro(*args, **kwargs))))
 
     def kept(self, name: str, parts: tuple[str, ...], make: Callable[[], str]) -> str:
         """A text that depends on `parts` alone (and on the generator and its
@@ -99,7 +91,10 @@ class FragmentMemo:
         a row: calendars.py's VTIMEZONEs, whose onsets take a scan of the tz
         database per zone and year (3 % of a build into a new output folder)."""
         signature = _hash(name)
-        key = _hash(signature, *parts)
+        return self._found_or_made(signature, _hash(signature, *parts), make)
+
+    def _found_or_made(self, signature: str, key: str, make: Callable[[], str]) -> str:
+        """The text kept under `key` in the pack `signature`, else made and kept."""
         pack = self._pack(signature)
         text = pack.get(key)
         if text is None:
