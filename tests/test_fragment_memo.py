@@ -226,22 +226,28 @@ def test_vevents_kept_between_builds_follow_every_input_they_show(tmp_path, edit
     assert_equals_clean_build(root, out, tmp_path)
 
 
+def altered_in_cache(root, begins: str, old: str, new: str) -> list[str]:
+    """Every kept text of the cache folder's packs that begins with `begins`,
+    its first `old` replaced by `new`, written as the cache writes packs; the
+    texts as they were."""
+    folder = CacheFolder(root)
+    found = []
+    for path in sorted((folder.folder / FOLDER).iterdir()):
+        pack = Pack.read(folder.read(f"{FOLDER}/{path.name}"))
+        for key in [key for key in pack.stored if pack.get(key).startswith(begins)]:
+            found.append(pack.get(key))
+            pack.put(key, found[-1].replace(old, new, 1))
+        folder.write(f"{FOLDER}/{path.name}", pack.to_bytes())
+    return found
+
+
 def test_a_build_into_a_new_output_folder_takes_vevents_from_the_cache_and_no_cache_makes_them(tmp_path):
     """Seen by a VEVENT changed in the cache folder (written as the cache writes it)."""
     root = copy_sample_site(tmp_path / "site")
     assert run_mlcsite("build", "--now", SAMPLE_NOW, cwd=root).returncode == 0
     built = tree(root / "output")
-    folder = CacheFolder(root)
-    changed = 0
-    for path in sorted((folder.folder / FOLDER).iterdir()):
-        pack = Pack.read(folder.read(f"{FOLDER}/{path.name}"))
-        for key in list(pack.stored):
-            row = pack.get(key)
-            if row.startswith("BEGIN:VEVENT"):
-                pack.put(key, row.replace("SUMMARY:", "SUMMARY:Kept by an earlier build: ", 1))
-                changed += 1
-        folder.write(f"{FOLDER}/{path.name}", pack.to_bytes())
-    assert changed == len(list((root / "content/events").iterdir()))
+    changed = altered_in_cache(root, "BEGIN:VEVENT", "SUMMARY:", "SUMMARY:Kept by an earlier build: ")
+    assert len(changed) == len(list((root / "content/events").iterdir()))
     other = tmp_path / "preview"
     assert run_mlcsite("build", "--now", SAMPLE_NOW, "--out", str(other), cwd=root).returncode == 0
     assert b"SUMMARY:Kept by an earlier build: " in tree(other)["calendar.ics"]
@@ -255,15 +261,8 @@ def test_a_build_into_a_new_output_folder_takes_vtimezones_from_the_cache_and_no
     root = copy_sample_site(tmp_path / "site")
     assert run_mlcsite("build", "--now", SAMPLE_NOW, cwd=root).returncode == 0
     built = tree(root / "output")
-    folder = CacheFolder(root)
-    zones = set()
-    for path in sorted((folder.folder / FOLDER).iterdir()):
-        pack = Pack.read(folder.read(f"{FOLDER}/{path.name}"))
-        for key in [key for key in pack.stored if pack.get(key).startswith("BEGIN:VTIMEZONE")]:
-            text = pack.get(key)
-            zones.add(text.split("TZID:", 1)[1].split("\r\n", 1)[0])
-            pack.put(key, text.replace("COMMENT:", "COMMENT:Kept by an earlier build. ", 1))
-        folder.write(f"{FOLDER}/{path.name}", pack.to_bytes())
+    changed = altered_in_cache(root, "BEGIN:VTIMEZONE", "COMMENT:", "COMMENT:Kept by an earlier build. ")
+    zones = {text.split("TZID:", 1)[1].split("\r\n", 1)[0] for text in changed}
     in_calendars = {line.removeprefix(b"TZID:").decode() for path, data in built.items() if path.endswith(".ics")
                     for line in data.split(b"\r\n") if line.startswith(b"TZID:")}
     assert zones == in_calendars and len(zones) > 1
