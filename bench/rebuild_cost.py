@@ -37,12 +37,13 @@ if sys.argv[1] == "no-search":
     class NoSearch:
         def begin(self, *settings): pass
         def known(self, written): return written
+        def start_early(self, pages): pass
         def expect(self, planned, rendering): pass
-        def take(self, path, data): pass
+        def take(self, path, data, digest): pass
         def stage(self, staging, files): return []
         def write_in_place(self, out_dir, files): return []
         def finish(self): pass
-    pipeline._search_index = lambda cache, out_dir, base_path: NoSearch()
+    pipeline._search_index = lambda cache, out_dir, settings: NoSearch()
 sys.exit(cli.main(sys.argv[2:]))
 """
 

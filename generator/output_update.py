@@ -72,6 +72,7 @@ class Companion(Protocol):
     index (search/index.py). Not a planned output: its files are known only
     once the pages are."""
 
+    def start_early(self, pages: list[tuple[str, bytes, str]]) -> None: ...  # edited pages, before the rest (edited_first.py)
     def expect(self, planned: list[str], rendering: list[str]) -> None: ...  # before rendering: what will come
     def take(self, path: str, data: bytes, digest: str) -> None: ...  # each output rendered (digest_of), as it arrives
     def stage(self, staging: Staging, files: dict[str, Written]) -> list[str]: ...  # before the swap

@@ -22,6 +22,7 @@ from .content.assets import DEFAULT_TYPES
 from .content.discover import discover
 from .content.limits import Limits
 from .diagnostics import Diagnostic, Diagnostics, Location
+from .edited_first import edited_sources, render_edited_pages
 from .event_checks import check_recurrences
 from .event_times import zone
 from .freed_memory import return_freed_memory
@@ -271,14 +272,16 @@ def planned_objects_frozen():
 
 def _render_and_write(plan: Plan, options: Options, cache: RenderCache | None, inputs) -> BuildResult:
     ctx = _render_context(plan, options)
+    fingerprints = cache.begin(ctx, plan.source_digests) if cache is not None else None
+    render = _renderer(plan, options, ctx)
+    search = _search_index(cache, options.output_dir, plan.site.settings)
     if cache is not None:
-        fingerprints = cache.begin(ctx, plan.source_digests)
+        render = render_edited_pages(plan.outputs, edited_sources(inputs, cache.inputs), fingerprints.of,
+                                     cache.written, render, search)
         with collector_paused():
             keys = {o.path: fingerprints.of(o) for o in plan.outputs}
     else:
         keys = dict.fromkeys((o.path for o in plan.outputs), "")
-    render = _renderer(plan, options, ctx)
-    search = _search_index(cache, options.output_dir, plan.site.settings)
     try:
         update = update_output(plan.outputs, keys, render, options.output_dir, cache, search)
     except IndexerError as exc:

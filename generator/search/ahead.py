@@ -87,6 +87,10 @@ class Ahead:
             self._pool = ThreadPoolExecutor(len(os.sched_getaffinity(0)), thread_name_prefix="pagefind-ahead")
         self.started[job.shard.folder] = (job.key, self._pool.submit(index, job))
 
+    def running(self, job: "Job") -> bool:
+        """Whether the shard was started with the key it has now."""
+        return self.started.get(job.shard.folder, ("", None))[0] == job.key
+
     def result_of(self, job: "Job") -> Future | None:
         """The shard's files if it was started with the key it has now."""
         key, future = self.started.pop(job.shard.folder, ("", None))

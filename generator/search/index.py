@@ -115,13 +115,41 @@ class SearchIndex:
         self.shard_size = DEFAULT_SIZE
         self.version = indexer_version()  # read once: a metadata lookup costs more than a shard's key
         self.ahead = Ahead()
+        self.early = Ahead()  # the shards of the pages rendered first (start_early)
         self.layout = Layout(Counter(), self.shard_size)  # this build's, once its pages are known
         self.indexed_ahead = 0  # shards of the last build whose files came from a Pagefind run started ahead
 
     def begin(self, base_path: str, shard_size: int = DEFAULT_SIZE) -> None:
         self.base_path, self.shard_size, self.taken, self.pending = base_path, shard_size, {}, None
         self.ahead.stop()
-        self.ahead, self.indexed_ahead = Ahead(), 0
+        self.early.stop()
+        self.ahead, self.early, self.indexed_ahead = Ahead(), Ahead(), 0
+
+    def start_early(self, pages: list[tuple[str, bytes, str]]) -> None:
+        """Edited pages rendered before the rest of the build (edited_first.py),
+        with their digests: index their shards now, guessing that every other page
+        keeps the record it had and the shard it was in (ahead.py). `_index_all`
+        takes a shard's files only when its key is the one computed from every
+        page once all are in, so a wrong guess costs Pagefind's time, never a byte."""
+        last = self.state
+        if last.settings != self._settings():
+            return
+        guess, changed = dict(last.pages), set()
+        layout = Layout(Counter(page.kind for page in guess.values() if page.record), self.shard_size)
+        for path, data, digest in pages:
+            before, record = guess.get(path), record_of(data) if path.endswith(".html") else None
+            if record is None or before is None or not before.record or kind_of(record) != before.kind:
+                continue
+            guess[path] = Page(digest, _digest(record), before.kind)
+            if guess[path].record != before.record:
+                self._keep(guess[path].record, record)
+                changed.add(layout.shard_of(path, before.kind))
+        members = {folder: shard.pages for folder, shard in last.shards.items()}
+        self.early = Ahead(guess, set(), self.shard_size, members)
+        for shard in sorted(changed, key=lambda shard: shard.folder):
+            if shard.folder in last.shards:
+                self.early.start(self._job(shard, self.early.entries(shard, self._url), members[shard.folder]),
+                                 self._index)
 
     def expect(self, planned: Iterable[str], rendering: Iterable[str]) -> None:
         """The paths of this build's outputs, and of those it renders (the others
@@ -314,7 +342,7 @@ class SearchIndex:
             return
         job = self._job(shard, self.ahead.entries(shard, self._url))
         known = self.state.shards.get(shard.folder)
-        if known is None or known.key != job.key:
+        if (known is None or known.key != job.key) and not self.early.running(job):
             self.ahead.start(job, self._index)
 
     def _index_all(self, jobs: list[Job]) -> Iterator[tuple[dict[str, bytes], tuple[str, ...]]]:
@@ -322,7 +350,8 @@ class SearchIndex:
         cores: each is bounded by its shard's size, and they share the work. A
         shard started ahead with the same key is not indexed again. Each shard's
         files in job order, as soon as they are made (not all held at once)."""
-        started = {job.key: future for job in jobs if (future := self.ahead.result_of(job)) is not None}
+        started = {job.key: future for job in jobs
+                   if (future := self.ahead.result_of(job) or self.early.result_of(job)) is not None}
         rest = [job for job in jobs if job.key not in started]
         self.indexed_ahead = len(started)
         try:
@@ -334,6 +363,7 @@ class SearchIndex:
                     yield from _in_job_order(jobs, started, pool.map(self._index, rest))
         finally:
             self.ahead.stop()  # and wait for any started on a wrong guess
+            self.early.stop()
 
     def _index(self, job: Job) -> tuple[dict[str, bytes], tuple[str, ...]]:
         """A shard's files and tags: those made before for the same key (any output

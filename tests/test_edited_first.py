@@ -1,0 +1,71 @@
+"""A cached rebuild renders the edited sources' own pages first (generator/edited_first.py):
+the search index starts the edited post's shard before the rest of the site is
+keyed, the post renders once, and the result is the clean build's, byte for byte.
+A page that fails early is reported in its turn, once."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+from test_search import _sample_now, tree
+from test_search_shards import LAGOS, build, shard_of_each_page, sharded_site
+
+from generator import pipeline
+from generator.incremental import Fingerprints, RenderCache
+from generator.search.ahead import Ahead
+
+POST_PAGE = "posts/lagos-chapter-launch/index.html"
+
+
+def edit_post(root) -> None:
+    post = root / LAGOS
+    post.write_text(post.read_text("utf-8") + "\nA zanzibarian afterword.\n", "utf-8")
+
+
+def test_the_edited_posts_shard_starts_before_the_site_is_keyed_and_the_post_renders_once(tmp_path, monkeypatch):
+    root = sharded_site(tmp_path / "site")
+    out = tmp_path / "out"
+    build(root, out, RenderCache.persistent(root, out, in_place=False))
+    keyed: list[str] = []
+    started: list[tuple[str, int]] = []  # (shard folder, outputs keyed when it started)
+    renders: Counter[str] = Counter()
+    real_of, real_start, real_render_with = Fingerprints.of, Ahead.start, pipeline.render_with
+    monkeypatch.setattr(Fingerprints, "of", lambda self, output: keyed.append(output.path) or real_of(self, output))
+    monkeypatch.setattr(Ahead, "start", lambda self, job, index: started.append((job.shard.folder, len(keyed)))
+                        or real_start(self, job, index))
+
+    def counting_render_with(ctx, describe):
+        attempt = real_render_with(ctx, describe)
+
+        def counted(output):
+            renders[output.path] += 1
+            return attempt(output)
+        return counted
+    monkeypatch.setattr(pipeline, "render_with", counting_render_with)
+    edit_post(root)
+    cache = RenderCache.persistent(root, out, in_place=False)
+    build(root, out, cache)
+
+    shard = shard_of_each_page(out)["/posts/lagos-chapter-launch/"]
+    assert [folder for folder, _ in started] == [shard]
+    assert started[0][1] <= 2 < len(cache.written) // 2  # the post's own key, not the site's
+    assert renders[POST_PAGE] == 1 and len(renders) > 1  # its tag pages and lists render too
+    assert cache.search.indexed_ahead == 1  # the early run's files were used
+    clean = tmp_path / "clean"
+    build(root, clean)
+    assert tree(clean) == tree(out)
+
+
+def test_an_edited_page_that_fails_early_is_reported_once_in_its_turn(tmp_path):
+    root = sharded_site(tmp_path / "site")
+    out = tmp_path / "out"
+    build(root, out, RenderCache.persistent(root, out, in_place=False))
+    before = tree(out)
+    edit_post(root)
+    template = root / "templates/post.html"
+    template.write_text(template.read_text("utf-8").replace("{{", "{{ page.nowhere.at_all ~", 1), "utf-8")
+    result = pipeline.build(pipeline.Options(root=root, out=out, now=_sample_now()),
+                            RenderCache.persistent(root, out, in_place=False))
+    errors = [d for d in result.diagnostics.items if d.severity == "error"]
+    assert len(errors) == 1 and errors[0].location.path == "templates/post.html", errors
+    assert tree(out) == before  # nothing written
