@@ -143,8 +143,12 @@ class RenderCache:
 
     def forget_persisted(self, out_dir: Path) -> None:
         """output/ is about to differ from what the saved record says (watch's early
-        page): drop the record, so a session killed now leaves a full build next."""
-        self.inputs = None
+        page): drop the record, so a session killed now leaves a full build next,
+        and the outcome, so the next build is never skipped as unchanged. The input
+        state stays: it describes the files, not output/, and the next build reuses
+        its digests (hashing 13,000 files again took 0.16 s) and finds the edited
+        sources by it (edited_first.py)."""
+        self.outcome = {}
         if self.folder is not None:
             self.folder.forget_manifest(out_dir)
 

@@ -5,12 +5,15 @@ A page that fails early is reported in its turn, once."""
 
 from __future__ import annotations
 
+import os
+import time
 from collections import Counter
 
 from test_search import _sample_now, tree
 from test_search_shards import LAGOS, build, shard_of_each_page, sharded_site
 
-from generator import pipeline
+from generator import input_state, pipeline
+from generator.early_page import write_edited_pages
 from generator.incremental import Fingerprints, RenderCache
 from generator.search.ahead import Ahead
 
@@ -69,3 +72,31 @@ def test_an_edited_page_that_fails_early_is_reported_once_in_its_turn(tmp_path):
     errors = [d for d in result.diagnostics.items if d.severity == "error"]
     assert len(errors) == 1 and errors[0].location.path == "templates/post.html", errors
     assert tree(out) == before  # nothing written
+
+
+def test_watch_after_the_early_page_starts_the_shard_early_and_hashes_only_the_edited_file(tmp_path, monkeypatch):
+    """Watch writes the saved post's page at once (early_page.py), then rebuilds:
+    that rebuild still knows every other file's digest, and finds the post
+    edited, so its shard starts before the site is keyed."""
+    root = sharded_site(tmp_path / "site")
+    an_hour_ago = time.time() - 3600  # site.yaml, just written, would be hashed again as racily clean
+    os.utime(root / "site.yaml", (an_hour_ago, an_hour_ago))
+    out = tmp_path / "out"
+    cache = RenderCache()  # watch's: kept for the session, output/ updated in place
+    build(root, out, cache)
+    edit_post(root)
+    assert write_edited_pages(cache, out, [LAGOS]) is not None
+    keyed: list[str] = []
+    started: list[int] = []
+    hashed: list[int] = []
+    real_of, real_start, real_digest = Fingerprints.of, Ahead.start, input_state.file_digest
+    monkeypatch.setattr(Fingerprints, "of", lambda self, output: keyed.append(output.path) or real_of(self, output))
+    monkeypatch.setattr(Ahead, "start", lambda self, job, index: started.append(len(keyed))
+                        or real_start(self, job, index))
+    monkeypatch.setattr(input_state, "file_digest", lambda data: hashed.append(len(data)) or real_digest(data))
+    build(root, out, cache)
+    assert len(hashed) == 1  # the edited post, not every file again
+    assert len(started) == 1 and started[0] <= 2 < len(cache.written) // 2
+    clean = tmp_path / "clean"
+    build(root, clean)
+    assert tree(clean) == tree(out)
