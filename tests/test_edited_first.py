@@ -25,17 +25,25 @@ def edit_post(root) -> None:
     post.write_text(post.read_text("utf-8") + "\nA zanzibarian afterword.\n", "utf-8")
 
 
+def keys_and_starts(monkeypatch) -> tuple[list[str], list[tuple[str, int]]]:
+    """The outputs keyed, in order, and each shard started ahead: (its folder,
+    how many outputs had been keyed then), as the build goes."""
+    keyed: list[str] = []
+    started: list[tuple[str, int]] = []
+    real_of, real_start = Fingerprints.of, Ahead.start
+    monkeypatch.setattr(Fingerprints, "of", lambda self, output: keyed.append(output.path) or real_of(self, output))
+    monkeypatch.setattr(Ahead, "start", lambda self, job, index: started.append((job.shard.folder, len(keyed)))
+                        or real_start(self, job, index))
+    return keyed, started
+
+
 def test_the_edited_posts_shard_starts_before_the_site_is_keyed_and_the_post_renders_once(tmp_path, monkeypatch):
     root = sharded_site(tmp_path / "site")
     out = tmp_path / "out"
     build(root, out, RenderCache.persistent(root, out, in_place=False))
-    keyed: list[str] = []
-    started: list[tuple[str, int]] = []  # (shard folder, outputs keyed when it started)
+    keyed, started = keys_and_starts(monkeypatch)
     renders: Counter[str] = Counter()
-    real_of, real_start, real_render_with = Fingerprints.of, Ahead.start, pipeline.render_with
-    monkeypatch.setattr(Fingerprints, "of", lambda self, output: keyed.append(output.path) or real_of(self, output))
-    monkeypatch.setattr(Ahead, "start", lambda self, job, index: started.append((job.shard.folder, len(keyed)))
-                        or real_start(self, job, index))
+    real_render_with = pipeline.render_with
 
     def counting_render_with(ctx, describe):
         attempt = real_render_with(ctx, describe)
@@ -86,17 +94,13 @@ def test_watch_after_the_early_page_starts_the_shard_early_and_hashes_only_the_e
     build(root, out, cache)
     edit_post(root)
     assert write_edited_pages(cache, out, [LAGOS]) is not None
-    keyed: list[str] = []
-    started: list[int] = []
+    keyed, started = keys_and_starts(monkeypatch)
     hashed: list[int] = []
-    real_of, real_start, real_digest = Fingerprints.of, Ahead.start, input_state.file_digest
-    monkeypatch.setattr(Fingerprints, "of", lambda self, output: keyed.append(output.path) or real_of(self, output))
-    monkeypatch.setattr(Ahead, "start", lambda self, job, index: started.append(len(keyed))
-                        or real_start(self, job, index))
+    real_digest = input_state.file_digest
     monkeypatch.setattr(input_state, "file_digest", lambda data: hashed.append(len(data)) or real_digest(data))
     build(root, out, cache)
     assert len(hashed) == 1  # the edited post, not every file again
-    assert len(started) == 1 and started[0] <= 2 < len(cache.written) // 2
+    assert len(started) == 1 and started[0][1] <= 2 < len(cache.written) // 2
     clean = tmp_path / "clean"
     build(root, clean)
     assert tree(clean) == tree(out)
