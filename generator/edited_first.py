@@ -1,10 +1,10 @@
 """A cached rebuild renders the edited sources' own pages first.
 
-After editing one post of a 10,000-post site, the search index re-indexes that
+After editing (or adding) one post of a 10,000-post site, the search index re-indexes that
 post's shard, which takes Pagefind most of a second, and it could start only
 once the post's page was rendered: after every output was keyed and every kept
 file checked, so the build then waited for Pagefind at its end. Here the own
-page of each edited content source is keyed and rendered as soon as the site is
+page of each edited or new content source is keyed and rendered as soon as the site is
 planned, and the search index starts its shard at once (SearchIndex.start_early),
 beside the rest of the build. The page's bytes are then used when its turn
 comes, so it is rendered once. The result is the same bytes: the page is
@@ -29,14 +29,14 @@ EDITED_LIMIT = 8
 
 
 def edited_sources(inputs: InputState | None, before: InputState | None) -> list[str]:
-    """The content sources whose bytes changed since the last build (not the new
-    or removed ones); none when there are more than EDITED_LIMIT."""
+    """The content files edited or added since the last build (not the removed
+    ones); none when there are more than EDITED_LIMIT."""
     if inputs is None or before is None:
         return []
     edited, old = [], before.files
     for rel, entry in inputs.files.items():
         was = old.get(rel)
-        if was is not None and was[3] != entry[3] and rel.startswith("content/"):
+        if (was is None or was[3] != entry[3]) and rel.startswith("content/"):
             edited.append(rel)
             if len(edited) > EDITED_LIMIT:
                 return []

@@ -104,3 +104,22 @@ def test_watch_after_the_early_page_starts_the_shard_early_and_hashes_only_the_e
     clean = tmp_path / "clean"
     build(root, clean)
     assert tree(clean) == tree(out)
+
+
+def test_a_new_posts_shard_starts_before_the_site_is_keyed(tmp_path, monkeypatch):
+    """A new post joins one shard and moves no other page (shards.py): that shard
+    starts with the post's page, before the rest is keyed."""
+    root = sharded_site(tmp_path / "site")
+    out = tmp_path / "out"
+    build(root, out, RenderCache.persistent(root, out, in_place=False))
+    keyed, started = keys_and_starts(monkeypatch)
+    (root / "content/posts/2026-01-05-one-more-post.md").write_text(
+        "---\ntitle: One More Post\nauthors: [layla-haddad]\n---\nA post about quokkas.\n", "utf-8")
+    cache = RenderCache.persistent(root, out, in_place=False)
+    build(root, out, cache)
+    shard = shard_of_each_page(out)["/posts/one-more-post/"]
+    assert started and started[0][0] == shard and started[0][1] <= 2 < len(cache.written) // 2
+    assert cache.search.indexed_ahead >= 1  # the early run's files were used
+    clean = tmp_path / "clean"
+    build(root, clean)
+    assert tree(clean) == tree(out)

@@ -126,25 +126,34 @@ class SearchIndex:
         self.ahead, self.early, self.indexed_ahead = Ahead(), Ahead(), 0
 
     def start_early(self, pages: list[tuple[str, bytes, str]]) -> None:
-        """Edited pages rendered before the rest of the build (edited_first.py),
+        """Edited or new pages rendered before the rest of the build (edited_first.py),
         with their digests: index their shards now, guessing that every other page
-        keeps the record it had and the shard it was in (ahead.py). `_index_all`
-        takes a shard's files only when its key is the one computed from every
-        page once all are in, so a wrong guess costs Pagefind's time, never a byte."""
+        keeps the record it had and the shard it was in (ahead.py), and that a new
+        page changes no shard but its own. `_index_all` takes a shard's files only
+        when its key is the one computed from every page once all are in, so a
+        wrong guess costs Pagefind's time, never a byte."""
         last = self.state
         if last.settings != self._settings():
             return
+        records = {path: record for path, data, _ in pages if path.endswith(".html") and (record := record_of(data))}
+        counts = Counter(page.kind for page in last.pages.values() if page.record)
+        layout = Layout(counts, self.shard_size)
+        new = Counter(kind_of(record) for path, record in records.items() if path not in last.pages)
+        if new and Layout(counts + new, self.shard_size).by_folder != layout.by_folder:
+            return  # the new pages move others: every shard is listed again at the end
         guess, changed = dict(last.pages), set()
-        layout = Layout(Counter(page.kind for page in guess.values() if page.record), self.shard_size)
-        for path, data, digest in pages:
-            before, record = guess.get(path), record_of(data) if path.endswith(".html") else None
-            if record is None or before is None or not before.record or kind_of(record) != before.kind:
-                continue
-            guess[path] = Page(digest, _digest(record), before.kind)
-            if guess[path].record != before.record:
-                self._keep(guess[path].record, record)
-                changed.add(layout.shard_of(path, before.kind))
         members = {folder: shard.pages for folder, shard in last.shards.items()}
+        for path, data, digest in pages:
+            before, record = guess.get(path), records.get(path)
+            kind = kind_of(record) if record is not None else None
+            if record is None or (before is not None and (not before.record or kind != before.kind)):
+                continue
+            guess[path] = Page(digest, _digest(record), kind)
+            if before is None or guess[path].record != before.record:
+                self._keep(guess[path].record, record)
+                changed.add(shard := layout.shard_of(path, kind))
+                if before is None:
+                    members[shard.folder] = (*members.get(shard.folder, ()), path)
         self.early = Ahead(guess, set(), self.shard_size, members)
         for shard in sorted(changed, key=lambda shard: shard.folder):
             if shard.folder in last.shards:
