@@ -108,7 +108,8 @@ def test_watch_after_the_early_page_starts_the_shard_early_and_hashes_only_the_e
 
 def test_a_new_posts_shard_starts_before_the_site_is_keyed(tmp_path, monkeypatch):
     """A new post joins one shard and moves no other page (shards.py): that shard
-    starts with the post's page, before the rest is keyed."""
+    starts with the post's page, before the rest is keyed, and its author's shard
+    as soon as the author's page is in."""
     root = sharded_site(tmp_path / "site")
     out = tmp_path / "out"
     build(root, out, RenderCache.persistent(root, out, in_place=False))
@@ -117,9 +118,13 @@ def test_a_new_posts_shard_starts_before_the_site_is_keyed(tmp_path, monkeypatch
         "---\ntitle: One More Post\nauthors: [layla-haddad]\n---\nA post about quokkas.\n", "utf-8")
     cache = RenderCache.persistent(root, out, in_place=False)
     build(root, out, cache)
-    shard = shard_of_each_page(out)["/posts/one-more-post/"]
-    assert started and started[0][0] == shard and started[0][1] <= 2 < len(cache.written) // 2
-    assert cache.search.indexed_ahead >= 1  # the early run's files were used
+    shards = shard_of_each_page(out)
+    post, author = shards["/posts/one-more-post/"], shards["/members/layla-haddad/"]
+    assert started[0][0] == post and started[0][1] <= 2 < len(cache.written) // 2
+    # The author's page lists the post: its shard starts once that page is in (ahead.py),
+    # which knows the new post from the early guess.
+    assert [folder for folder, _ in started] == [post, author]
+    assert cache.search.indexed_ahead == 2  # both runs' files were used
     clean = tmp_path / "clean"
     build(root, clean)
     assert tree(clean) == tree(out)

@@ -165,9 +165,14 @@ class SearchIndex:
         keep the record they had): `take` can then tell when a shard is complete."""
         rendering = [path for path in rendering if path.endswith(".html")]
         if len(rendering) <= AHEAD_LIMIT:
-            guess = {path: self.state.pages.get(path) for path in planned if path.endswith(".html")}
+            # The pages as start_early left its guess, when it made one: a new page it
+            # placed is then known, and an edited page it started is not started again.
+            early = self.early.guess is not None
+            known = self.early.guess if early else self.state.pages
+            members = self.early.members if early else {folder: shard.pages for folder, shard in self.state.shards.items()}
+            guess = {path: known.get(path) for path in planned if path.endswith(".html")}
             self.ahead = Ahead({path: page for path, page in guess.items() if page is not None}, set(rendering),
-                               self.shard_size, {folder: shard.pages for folder, shard in self.state.shards.items()})
+                               self.shard_size, members)
 
     def known(self, written: dict[str, Written]) -> dict[str, Written]:
         """The build cache's record of output/, less the pages whose record is
