@@ -169,7 +169,8 @@ class SearchIndex:
             # placed is then known, and an edited page it started is not started again.
             early = self.early.guess is not None
             known = self.early.guess if early else self.state.pages
-            members = self.early.members if early else {folder: shard.pages for folder, shard in self.state.shards.items()}
+            members = (self.early.members if early
+                       else {folder: shard.pages for folder, shard in self.state.shards.items()})
             guess = {path: known.get(path) for path in planned if path.endswith(".html")}
             self.ahead = Ahead({path: page for path, page in guess.items() if page is not None}, set(rendering),
                                self.shard_size, members)
