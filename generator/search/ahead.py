@@ -83,6 +83,9 @@ class Ahead:
         return [(url(p), guess[p].record) for p in self.members.get(shard.folder, ()) if p in guess and guess[p].record]
 
     def start(self, job: "Job", index: Callable[["Job"], tuple]) -> None:
+        """Index the shard in a thread, unless it is already being indexed with this key."""
+        if self.running(job):
+            return
         if self._pool is None:
             self._pool = ThreadPoolExecutor(len(os.sched_getaffinity(0)), thread_name_prefix="pagefind-ahead")
         self.started[job.shard.folder] = (job.key, self._pool.submit(index, job))
@@ -90,6 +93,12 @@ class Ahead:
     def running(self, job: "Job") -> bool:
         """Whether the shard was started with the key it has now."""
         return self.started.get(job.shard.folder, ("", None))[0] == job.key
+
+    def take_over(self, earlier: "Ahead") -> None:
+        """The shards an earlier guess started (the build's first pages, index.py
+        start_early) are this one's: used, waited for, and not started twice."""
+        self.started, self._pool = earlier.started, earlier._pool
+        earlier.started, earlier._pool = {}, None
 
     def result_of(self, job: "Job") -> Future | None:
         """The shard's files if it was started with the key it has now."""

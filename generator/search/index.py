@@ -79,6 +79,10 @@ class IndexState:
     manifest: tuple[str, int] | None = None  # shards.json's (digest, size)
     settings: str = ""  # what every shard's key depends on besides its records (SearchIndex._settings)
 
+    def members(self) -> dict[str, tuple[str, ...]]:
+        """The pages of each shard, by folder."""
+        return {folder: shard.pages for folder, shard in self.shards.items()}
+
     def files(self) -> dict[str, tuple[str, int]]:
         """Every index file: path under output/ → (digest, size)."""
         found = {path: about for shard in self.shards.values() for path, about in shard.files.items()}
@@ -115,15 +119,13 @@ class SearchIndex:
         self.shard_size = DEFAULT_SIZE
         self.version = indexer_version()  # read once: a metadata lookup costs more than a shard's key
         self.ahead = Ahead()
-        self.early = Ahead()  # the shards of the pages rendered first (start_early)
         self.layout = Layout(Counter(), self.shard_size)  # this build's, once its pages are known
         self.indexed_ahead = 0  # shards of the last build whose files came from a Pagefind run started ahead
 
     def begin(self, base_path: str, shard_size: int = DEFAULT_SIZE) -> None:
         self.base_path, self.shard_size, self.taken, self.pending = base_path, shard_size, {}, None
         self.ahead.stop()
-        self.early.stop()
-        self.ahead, self.early, self.indexed_ahead = Ahead(), Ahead(), 0
+        self.ahead, self.indexed_ahead = Ahead(), 0
 
     def start_early(self, pages: list[tuple[str, bytes, str]]) -> None:
         """Edited or new pages rendered before the rest of the build (edited_first.py),
@@ -141,12 +143,13 @@ class SearchIndex:
         new = Counter(kind_of(record) for path, record in records.items() if path not in last.pages)
         if new and Layout(counts + new, self.shard_size).by_folder != layout.by_folder:
             return  # the new pages move others: every shard is listed again at the end
-        guess, changed = dict(last.pages), set()
-        members = {folder: shard.pages for folder, shard in last.shards.items()}
-        for path, data, digest in pages:
+        guess, changed, members = dict(last.pages), set(), last.members()
+        for path, _, digest in pages:
             before, record = guess.get(path), records.get(path)
-            kind = kind_of(record) if record is not None else None
-            if record is None or (before is not None and (not before.record or kind != before.kind)):
+            if record is None:
+                continue
+            kind = kind_of(record)
+            if before is not None and (not before.record or kind != before.kind):
                 continue
             guess[path] = Page(digest, _digest(record), kind)
             if before is None or guess[path].record != before.record:
@@ -154,10 +157,10 @@ class SearchIndex:
                 changed.add(shard := layout.shard_of(path, kind))
                 if before is None:
                     members[shard.folder] = (*members.get(shard.folder, ()), path)
-        self.early = Ahead(guess, set(), self.shard_size, members)
+        self.ahead = Ahead(guess, set(), self.shard_size, members)  # `expect` takes it further
         for shard in sorted(changed, key=lambda shard: shard.folder):
             if shard.folder in last.shards:
-                self.early.start(self._job(shard, self.early.entries(shard, self._url), members[shard.folder]),
+                self.ahead.start(self._job(shard, self.ahead.entries(shard, self._url), members[shard.folder]),
                                  self._index)
 
     def expect(self, planned: Iterable[str], rendering: Iterable[str]) -> None:
@@ -167,13 +170,13 @@ class SearchIndex:
         if len(rendering) <= AHEAD_LIMIT:
             # The pages as start_early left its guess, when it made one: a new page it
             # placed is then known, and an edited page it started is not started again.
-            early = self.early.guess is not None
-            known = self.early.guess if early else self.state.pages
-            members = (self.early.members if early
-                       else {folder: shard.pages for folder, shard in self.state.shards.items()})
+            early = self.ahead if self.ahead.guess is not None else None
+            known = early.guess if early else self.state.pages
             guess = {path: known.get(path) for path in planned if path.endswith(".html")}
             self.ahead = Ahead({path: page for path, page in guess.items() if page is not None}, set(rendering),
-                               self.shard_size, members)
+                               self.shard_size, early.members if early else self.state.members())
+            if early:
+                self.ahead.take_over(early)
 
     def known(self, written: dict[str, Written]) -> dict[str, Written]:
         """The build cache's record of output/, less the pages whose record is
@@ -357,7 +360,7 @@ class SearchIndex:
             return
         job = self._job(shard, self.ahead.entries(shard, self._url))
         known = self.state.shards.get(shard.folder)
-        if (known is None or known.key != job.key) and not self.early.running(job):
+        if known is None or known.key != job.key:
             self.ahead.start(job, self._index)
 
     def _index_all(self, jobs: list[Job]) -> Iterator[tuple[dict[str, bytes], tuple[str, ...]]]:
@@ -365,8 +368,7 @@ class SearchIndex:
         cores: each is bounded by its shard's size, and they share the work. A
         shard started ahead with the same key is not indexed again. Each shard's
         files in job order, as soon as they are made (not all held at once)."""
-        started = {job.key: future for job in jobs
-                   if (future := self.ahead.result_of(job) or self.early.result_of(job)) is not None}
+        started = {job.key: future for job in jobs if (future := self.ahead.result_of(job)) is not None}
         rest = [job for job in jobs if job.key not in started]
         self.indexed_ahead = len(started)
         try:
@@ -378,7 +380,6 @@ class SearchIndex:
                     yield from _in_job_order(jobs, started, pool.map(self._index, rest))
         finally:
             self.ahead.stop()  # and wait for any started on a wrong guess
-            self.early.stop()
 
     def _index(self, job: Job) -> tuple[dict[str, bytes], tuple[str, ...]]:
         """A shard's files and tags: those made before for the same key (any output
