@@ -42,6 +42,7 @@ class InputState:
     digest: str = ""
     files: dict[str, list] = field(default_factory=dict)  # rel → [size, mtime_ns, inode, digest]
     taken_ns: int = 0  # when the stats were taken
+    git: str = ""  # the git state hashed in (_git_state), when taken here: not recorded
 
     def as_plain(self) -> dict:
         return {"digest": self.digest, "files": self.files, "taken_ns": self.taken_ns}
@@ -77,13 +78,14 @@ def current_inputs(root: Path, template_dir: Path, options_text: str, previous: 
         _walk(str(folder), label, old, trusted_before, files)
     files["site.yaml"] = _entry(root / "site.yaml", old.get("site.yaml"), trusted_before)
     digest = hashlib.blake2b(digest_size=16)
-    for part in (options_text, os.environ.get("SOURCE_DATE_EPOCH", ""), _git_state(root)):
+    git = _git_state(root)
+    for part in (options_text, os.environ.get("SOURCE_DATE_EPOCH", ""), git):
         digest.update(part.encode("utf-8", "surrogateescape") + b"\x00")
     # Each name and digest, in name order, without a line of Python per file.
     names = sorted(files)
     listing = "\x00".join(chain.from_iterable(zip(names, map(itemgetter(3), map(files.__getitem__, names)))))
     digest.update(listing.encode("utf-8", "surrogateescape"))
-    return InputState(digest.hexdigest(), files, taken_ns)
+    return InputState(digest.hexdigest(), files, taken_ns, git)
 
 
 def _walk(folder: str, prefix: str, old: dict[str, list], trusted_before: int, files: dict[str, list]) -> None:

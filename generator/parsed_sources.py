@@ -192,11 +192,27 @@ class ParsedSources:
         return parts, before[1], self._cached(before[1], content_dir, packed)
 
     def load_one(self, source: Source, content_dir: Path, data: bytes, limits: Limits) -> Loaded:
-        """One source, loaded (or found) the way load_all would; kept for the next load_all."""
+        """One source, loaded (or found) the way load_all would; kept for the next
+        load_all, and in its entry file as load_all keeps it (a plan kept with
+        this source compares its next edit with that file: plan_snapshot.py)."""
         key = _key(_parts(source, file_digest(data), repr(limits)))
-        loaded = self._cached(key, content_dir, {}, data) or _load(source, content_dir, data, limits)
+        loaded = self._cached(key, content_dir, {}, data)
+        if loaded is None:
+            loaded = _load(source, content_dir, data, limits)
+            if self.folder is not None:
+                self._store(key, loaded, data)
         self.memory[key] = loaded
         return loaded
+
+    def stored_front(self, key: str) -> Loaded | None:
+        """The entry file of `key` as it was parsed, without its body (plan_snapshot.py
+        compares the rest); None when there is none."""
+        payload = self.folder.read(f"{FOLDER}/{key}") if self.folder is not None else None
+        stored = _unpickle(payload) if payload is not None else None
+        if not (type(stored) is tuple and len(stored) == 2 and isinstance(stored[1], Loaded)):
+            return None
+        loaded = stored[1]
+        return replace(loaded, item=replace(loaded.item, body="")) if loaded.item is not None else loaded
 
     def _cached(self, key: str, content_dir: Path, packed: dict[str, tuple],
                 data: bytes | None = None) -> Loaded | None:
@@ -283,7 +299,7 @@ def _packed(entries: dict[str, tuple[tuple, Loaded]], files: dict[str, tuple]) -
                 bodies.append(item.body.encode("utf-8", "surrogatepass"))
                 span, at = (at, at + len(bodies[-1])), at + len(bodies[-1])
             loaded = replace(loaded, item=replace(with_members(item, members), body="",
-                                                  positions=_shared_positions(item.positions, shared)))
+                                                  positions=shared_positions(item.positions, shared)))
             if item.kind == "members":
                 members.setdefault(item.slug, loaded.item)
         pack[key] = (files[key], parts, span, loaded)
@@ -368,7 +384,7 @@ def _stored(loaded: Loaded, data: bytes) -> tuple[int | None, Loaded]:
     return None, loaded
 
 
-def _shared_positions(positions: dict, shared: dict[tuple, tuple]) -> dict:
+def shared_positions(positions: dict, shared: dict[tuple, tuple]) -> dict:
     """The positions, each equal key and value one object across the pack: pickle
     writes an object it has seen as a reference, so 13,000 items' 300,000 little
     tuples ({("title",): (2, 1)}) come back as a few thousand (a sixth of
@@ -412,6 +428,11 @@ _ALLOWED = {
     "datetime": {"date", "datetime", "timedelta", "timezone", "time"},
     "builtins": {"frozenset", "set", "tuple", "list", "dict"},
 }
+
+
+def allowed_in_cache(module: str, name: str) -> bool:
+    """Whether a cache entry may make this class (plan_snapshot.py allows a few more)."""
+    return name in _ALLOWED.get(module, ())
 
 
 class _ModelsOnly(pickle.Unpickler):

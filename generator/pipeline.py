@@ -33,6 +33,7 @@ from .input_state import InputState, current_inputs
 from .output_folder import output_folder_problem
 from .output_update import Renderer, after_worker_chunk, compile_templates, render_with, rows_from_worker, update_output
 from .parsed_sources import ParsedSources
+from .plan_snapshot import keep_plan, plan_frame, reused_plan
 from .render.images import check_images
 from .render.markdown_memo import MarkdownMemo
 from .render.markup import TextTooCostly
@@ -249,11 +250,49 @@ def build(options: Options, cache: RenderCache | None = None) -> BuildResult:
             return result
     with planned_objects_frozen():
         with collector_paused(then_freeze=True):
-            plan = _plan_site(options, cache.history if cache else None, cache.parsed if cache else None, inputs)
+            plan = _kept_plan(options, cache, inputs)
+            planned_now = plan is None
+            if planned_now:
+                plan = _plan_site(options, cache.history if cache else None, cache.parsed if cache else None, inputs)
         if plan.diagnostics.has_errors():
             return BuildResult(plan.diagnostics)
         return_freed_memory()  # what loading freed: not kept resident, nor inherited by render workers
-        return _render_and_write(plan, options, cache, inputs)
+        writer = _keep_plan(plan, options, cache, inputs) if planned_now else None
+        try:
+            return _render_and_write(plan, options, cache, inputs)
+        finally:
+            if writer is not None:
+                writer.wait()
+
+
+def _snapshots_kept(cache: RenderCache | None, inputs: InputState | None) -> bool:
+    """`mlcsite build` with its cache folder keeps its plan (plan_snapshot.py).
+    Not watch, which keeps its last plan in memory; --no-cache reuses none."""
+    return cache is not None and cache.folder is not None and not cache.in_place and inputs is not None
+
+
+def _kept_plan(options: Options, cache: RenderCache | None, inputs: InputState | None) -> Plan | None:
+    """The last build's plan with this build's edits in, when they cannot change it:
+    for a rebuild of an output folder the cache has a record of (a build into a
+    new one renders every output, and plans as it did)."""
+    if not (_snapshots_kept(cache, inputs) and cache.reuse_rendered and cache.written):
+        return None
+    return reused_plan(cache.folder, inputs, cache.parsed, options.root, partial(_plan_frame, options, inputs),
+                       lambda site, outputs, diagnostics, digests: Plan(diagnostics, site, outputs, options.now,
+                                                                        digests))
+
+
+def _keep_plan(plan: Plan, options: Options, cache: RenderCache | None, inputs: InputState | None):
+    """Write this build's plan for the next build (in a process of its own: wait for it)."""
+    if not _snapshots_kept(cache, inputs) or not cache.parsed.found:
+        return None
+    frame = _plan_frame(options, inputs, plan.site.settings)
+    return keep_plan(cache.folder, plan, inputs, frame, cache.parsed) if frame is not None else None
+
+
+def _plan_frame(options: Options, inputs: InputState, settings: Settings) -> str | None:
+    today = options.now.astimezone(zone(settings.timezone)).date()  # as _plan_site finds it
+    return plan_frame(_options_text(replace(options, now=None)), today, inputs.git)
 
 
 @contextmanager
@@ -302,7 +341,7 @@ def _render_and_write(plan: Plan, options: Options, cache: RenderCache | None, i
 def _options_text(options: Options) -> str:
     """The options a build's bytes depend on, clock included (already pinned)."""
     return repr((str(options.output_dir.resolve()), str(options.template_dir.resolve()), options.drafts,
-                 options.base_url, options.now.isoformat()))
+                 options.base_url, options.now.isoformat() if options.now else None))
 
 
 def _outcome(result: BuildResult) -> dict:

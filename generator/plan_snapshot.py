@@ -1,0 +1,223 @@
+"""The last build's plan, kept for a next build whose edits cannot change it.
+
+Planning a 10,000-post site (discover 13,000 sources, load them, build the
+graph, check images and recurrences, plan 16,300 outputs) is most of a one-post
+rebuild: about 1.7 s of one core before anything renders. Yet an edit to the
+text of a post's body changes what its outputs show, not which outputs there
+are: the same URLs, renderers, identities and declared inputs.
+
+So `mlcsite build` keeps its plan (the graph, the outputs, the diagnostics) in
+the cache folder, with the digest of every input file it was made from, and
+the next build uses it instead of planning when:
+
+- every input file but the content sources is as it was (the same names and
+  digests under content/ and templates/, site.yaml), and so are git's HEAD,
+  SOURCE_DATE_EPOCH, the options and the build clock's day (planning leaves
+  out posts dated later);
+- each source that changed (at most MAX_EDITED) is a Markdown source that was
+  planned, whose new parse differs from the planned one only by its body: the
+  same front matter (fields and their lines), diagnostics and references, and
+  the same images embedded in the body (their files are inputs, and outputs).
+
+Each such item's body is then set to the new text, and the source's digest to
+the new bytes': the cache keys (incremental.Fingerprints) hash those, so every
+output that shows the item renders again. Anything else, and any doubt (no
+snapshot, a damaged or foreign one, a source unreadable or saved again
+meanwhile), plans afresh: a wrong guess costs time, never a byte.
+tests/test_plan_snapshot.py, and the randomized equality tests (whose edits
+include body-only ones), check the result equals a clean build.
+
+The snapshot is written by a forked process while the build renders (pickling
+a million objects takes a second), and read by our own unpickler, which makes
+only the classes and planner functions a plan holds.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import gc
+import os
+import pickle
+import threading
+import types
+from pathlib import Path
+
+from .build_cache import CacheFolder
+from .content.discover import source_for
+from .diagnostics import Diagnostics
+from .graph import Site
+from .input_state import InputState, file_digest
+from .parsed_sources import ParsedSources, allowed_in_cache, shared_positions
+from .render.image_refs import body_images
+
+NAME = "plan-snapshot"
+MAX_EDITED = 32  # more sources edited since the snapshot: plan afresh (and keep that plan)
+
+# What a snapshot may make, besides a parsed source's own classes (parsed_sources).
+_CLASSES = {
+    "generator.graph": {"Site"},
+    "generator.settings": {"Settings", "SearchSettings"},
+    "generator.content.limits": {"Limits"},
+    "generator.render.outputs": {"Output"},
+    "generator.render.feeds": {"FeedSpec"},
+    "generator.history": {"SourceDates"},
+    "generator.diagnostics": {"Diagnostics"},
+    "functools": {"partial"},
+    "pathlib": {"PosixPath", "PurePosixPath"},
+}
+# Modules whose plain functions planners put in outputs (renderers, page contexts).
+_PLANNER_MODULES = {"generator.render.pages", "generator.render.feeds", "generator.render.calendars",
+                    "generator.render.extras", "generator.render.images"}
+
+
+def plan_frame(options_text: str, today, git: str) -> str | None:
+    """What a plan depends on besides the input files (`options_text`: the
+    options but the clock, whose day is `today`); None when no snapshot may be
+    kept or used (a shallow clone: its history, so its dates, can deepen under
+    the same HEAD)."""
+    lines = git.split("\n")
+    if len(lines) > 1 and lines[1] == "true":
+        return None
+    return repr((options_text, today.isoformat(), os.environ.get("SOURCE_DATE_EPOCH", "").strip(), git))
+
+
+class SnapshotWriter:
+    """The process writing a snapshot; `wait` before the build returns."""
+
+    def __init__(self, pid: int = 0) -> None:
+        self.pid = pid
+
+    def wait(self) -> None:
+        if self.pid:
+            try:
+                os.waitpid(self.pid, 0)
+            except ChildProcessError:
+                pass
+            self.pid = 0
+
+
+def keep_plan(folder: CacheFolder, plan, inputs: InputState, frame: str, parsed: ParsedSources) -> SnapshotWriter:
+    """Write the plan's snapshot: in a forked process when this one has no other
+    thread (a fork copies only the calling thread), else here."""
+    state = {
+        "frame": frame,
+        "files": {rel: entry[3] for rel, entry in inputs.files.items()},
+        "parsed": {rel: key for rel, (_, key) in parsed.found.items()},
+        "site": plan.site,
+        "outputs": plan.outputs,
+        "diagnostics": list(plan.diagnostics.items),
+        "source_digests": plan.source_digests,
+    }
+    if not hasattr(os, "fork") or threading.active_count() > 1:
+        _write(folder, state)
+        return SnapshotWriter()
+    pid = os.fork()
+    if pid == 0:  # the writer: pickle, write, leave without running anything else
+        try:
+            gc.disable()  # a million objects, none freed: nothing for the collector to find
+            _write(folder, state)
+        finally:
+            os._exit(0)
+    return SnapshotWriter(pid)
+
+
+def _write(folder: CacheFolder, state: dict) -> None:
+    site = state["site"]
+    # Equal positions as one object each (parsed_sources.shared_positions): a
+    # third of unpickling the snapshot was making 240,000 little tuples.
+    shared: dict[tuple, tuple] = {}
+    for item in site.all_items():
+        object.__setattr__(item, "positions", shared_positions(item.positions, shared))
+    # Memos by id(item): ids are this process's own.
+    kept = site._shown, site._in_body
+    site._shown, site._in_body = {}, {}
+    try:
+        folder.write_streamed(NAME, lambda handle: pickle.Pickler(handle, pickle.HIGHEST_PROTOCOL).dump(state))
+    finally:
+        site._shown, site._in_body = kept
+
+
+def reused_plan(folder: CacheFolder, inputs: InputState, parsed: ParsedSources, root: Path,
+                frame_of, make_plan):
+    """The kept plan with this build's edits in, or None (plan afresh).
+    `frame_of(settings)`: plan_frame for these options; `make_plan(site,
+    outputs, diagnostics, source_digests)`: the pipeline's Plan."""
+    mapped = folder.open_verified(NAME)
+    if mapped is None:
+        return None
+    with mapped:
+        state = _unpickled(mapped)
+    if state is None:
+        return None
+    files, site = state["files"], state["site"]
+    if files.keys() != inputs.files.keys() or frame_of(site.settings) != state["frame"]:
+        return None
+    edited = [rel for rel, entry in inputs.files.items() if entry[3] != files[rel]]
+    if len(edited) > MAX_EDITED:
+        return None
+    source_digests = dict(state["source_digests"])
+    bodies = []
+    for rel in edited:
+        found = _new_body(rel, inputs, parsed, root, site, state["parsed"].get(rel), source_digests)
+        if found is None:
+            return None
+        bodies.append(found)
+    for item, body in bodies:
+        if item is not None:
+            object.__setattr__(item, "body", body)  # as its own __init__ sets it: every output holds this item
+    return make_plan(site, state["outputs"], Diagnostics(state["diagnostics"]), source_digests)
+
+
+def _new_body(rel: str, inputs: InputState, parsed: ParsedSources, root: Path, site, planned_key: str | None,
+              source_digests: dict[str, str]):
+    """(the planned item, or None when the plan leaves it out; its new body) when
+    the source's edit is to its body alone; else None."""
+    source = source_for(root, rel)
+    if source is None or not rel.endswith(".md") or planned_key is None or rel not in source_digests:
+        return None
+    before = parsed.stored_front(planned_key)
+    try:
+        data = source.path.read_bytes()
+    except OSError:
+        return None
+    digest = file_digest(data)
+    if before is None or digest != inputs.files[rel][3]:  # saved again since the input state was taken
+        return None
+    after = parsed.load_one(source, root / "content", data, site.settings.limits)
+    if (after.item is None or before.item is None or after.diagnostics != before.diagnostics
+            or after.orphan_refs != before.orphan_refs or after.file_checks != before.file_checks
+            or dataclasses.replace(after.item, body="") != dataclasses.replace(before.item, body="")):
+        return None
+    planned = site.kind(source.kind).get(source.slug)
+    if planned is not None and planned.source != rel:
+        planned = None
+    if planned is not None and tuple(body_images(planned.body)) != tuple(body_images(after.item.body)):
+        return None
+    source_digests[rel] = digest
+    return planned, after.item.body
+
+
+class _PlanOnly(pickle.Unpickler):
+    def find_class(self, module: str, name: str):
+        if name in _CLASSES.get(module, ()) or allowed_in_cache(module, name):
+            return super().find_class(module, name)
+        if module in _PLANNER_MODULES:
+            found = super().find_class(module, name)
+            if type(found) is types.FunctionType:
+                return found
+        raise pickle.UnpicklingError(f"{module}.{name} is not allowed in a plan snapshot")
+
+
+def _unpickled(payload) -> dict | None:
+    """The snapshot's state from a file at its payload, or None for a damaged or foreign one."""
+    try:
+        state = _PlanOnly(payload).load()
+    except Exception:  # corrupt or foreign: a miss, never an error
+        return None
+    keys = {"frame", "files", "parsed", "site", "outputs", "diagnostics", "source_digests"}
+    if type(state) is not dict or state.keys() != keys:
+        return None
+    if not (type(state["site"]) is Site and type(state["outputs"]) is list and type(state["diagnostics"]) is list
+            and all(type(state[name]) is dict for name in ("files", "parsed", "source_digests"))):
+        return None
+    return state

@@ -1,0 +1,198 @@
+"""`mlcsite build` keeps its plan, and a rebuild whose edits are to Markdown
+bodies alone uses it instead of planning (generator/plan_snapshot.py). Every
+other edit plans afresh, and so does a damaged or foreign snapshot; either way
+output/ is the clean build's, byte for byte, and the same problems are reported."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import pickle
+import shutil
+
+import pytest
+
+from conftest import run_mlcsite
+from generator import pipeline
+from generator.build_cache import CACHE_DIR, CacheFolder
+from generator.incremental import RenderCache
+from generator.plan_snapshot import NAME
+from test_incremental import NOW
+from test_watch import copy_sample_site, differences, tree
+
+POST = "content/posts/2021-06-21-a-year-of-mlc.md"
+OTHER_POST = "content/posts/2020-10-02-how-to-run-an-open-collab.md"
+
+
+@pytest.fixture
+def planned(monkeypatch) -> list[str]:
+    """The plans made afresh of the site under test (not of its clean copies), one entry a plan."""
+    calls: list[str] = []
+    real = pipeline._plan_site
+    monkeypatch.setattr(pipeline, "_plan_site", lambda options, *rest: (options.root.name == "site"
+                                                                         and calls.append("site"))
+                        or real(options, *rest))
+    return calls
+
+
+def cli_build(root, out, now=NOW) -> pipeline.BuildResult:
+    """What `mlcsite build` does: the cache loaded afresh from the cache folder."""
+    result = pipeline.build(pipeline.Options(root=root, out=out, now=now),
+                            RenderCache.persistent(root, out, in_place=False))
+    assert not result.diagnostics.has_errors(), result.diagnostics.items
+    return result
+
+
+def clean_tree(root, tmp_path, now=NOW) -> dict[str, bytes]:
+    """The same site built without any cache, in a copy without its cache folder."""
+    copy = tmp_path / "clean-site"
+    shutil.rmtree(copy, ignore_errors=True)
+    shutil.copytree(root, copy, ignore=shutil.ignore_patterns(CACHE_DIR, "out*"))
+    out = tmp_path / "clean-out"
+    shutil.rmtree(out, ignore_errors=True)
+    pipeline.build(pipeline.Options(root=copy, out=out, now=now), None)
+    return tree(out)
+
+
+def append_to_body(root, rel: str, text: str) -> None:
+    path = root / rel
+    path.write_text(path.read_text("utf-8") + text, "utf-8")
+
+
+def replace_in(root, rel: str, old: str, new: str) -> None:
+    path = root / rel
+    text = path.read_text("utf-8")
+    assert old in text
+    path.write_text(text.replace(old, new, 1), "utf-8")
+
+
+def test_body_edits_reuse_the_kept_plan_and_give_the_clean_build(tmp_path, planned):
+    root = copy_sample_site(tmp_path / "site")
+    out = tmp_path / "out"
+    cli_build(root, out)
+    assert planned == ["site"] and (CacheFolder(root).folder / NAME).is_file()
+
+    append_to_body(root, POST, "\nA closing paragraph, with *emphasis* and a [link](https://example.org/).\n")
+    result = cli_build(root, out)
+    assert planned == ["site"]  # not planned again
+    assert "posts/a-year-of-mlc/index.html" in result.rendered
+    assert differences(tree(out), clean_tree(root, tmp_path)) == []
+
+    # A second body edit, of another post: both edits since the snapshot are put in.
+    append_to_body(root, OTHER_POST, "\n## A new heading\n\nMore words under it.\n")
+    cli_build(root, out)
+    assert planned == ["site"]
+    assert differences(tree(out), clean_tree(root, tmp_path)) == []
+
+    # The first post put back as it was planned: its snapshot body is the right one again.
+    replace_in(root, POST, "\nA closing paragraph, with *emphasis* and a [link](https://example.org/).\n", "")
+    cli_build(root, out)
+    assert planned == ["site"]
+    assert differences(tree(out), clean_tree(root, tmp_path)) == []
+
+
+EDITS_THAT_PLAN = {
+    "a front matter field": lambda root: replace_in(root, POST, "title: ", "title: Retitled "),
+    "a tag": lambda root: replace_in(root, POST, "tags:\n", "tags:\n  - brand-new-tag\n"),
+    "an image in the body": lambda root: append_to_body(
+        root, POST, "\n![Sign-ups](/images/posts/lagos-sign-ups.jpg)\n"),
+    "a new post": lambda root: (root / "content/posts/2026-01-05-new.md").write_text(
+        "---\ntitle: New\nauthors: [jordan-ellis]\n---\nHello.\n", "utf-8"),
+    "a YAML source": lambda root: replace_in(root, "content/members/jordan-ellis.yaml", "affiliation: ",
+                                             "affiliation: Also "),
+    "a template": lambda root: append_to_body(root, "templates/post.html", "\n<!-- edited -->\n"),
+    "site.yaml": lambda root: replace_in(root, "site.yaml", "title: ", "title: Renamed "),
+    "a post's body and another's title": lambda root: (
+        append_to_body(root, OTHER_POST, "\nMore.\n"), replace_in(root, POST, "title: ", "title: Re ")),
+}
+
+
+@pytest.mark.parametrize("edit", EDITS_THAT_PLAN)
+def test_edits_that_can_change_the_plan_plan_afresh(tmp_path, planned, edit):
+    root = copy_sample_site(tmp_path / "site")
+    out = tmp_path / "out"
+    cli_build(root, out)
+    EDITS_THAT_PLAN[edit](root)
+    cli_build(root, out)
+    assert planned == ["site", "site"]
+    assert differences(tree(out), clean_tree(root, tmp_path)) == []
+    # The new plan is kept in turn: a body edit now starts from it.
+    append_to_body(root, OTHER_POST, "\nAnd a last line.\n")
+    cli_build(root, out)
+    assert planned == ["site", "site"]
+    assert differences(tree(out), clean_tree(root, tmp_path)) == []
+
+
+def test_a_new_day_plans_afresh(tmp_path, planned):
+    """Planning leaves out posts dated after the build's day: a day later they are in."""
+    root = copy_sample_site(tmp_path / "site")
+    (root / "content/posts/2026-11-28-tomorrow.md").write_text(
+        "---\ntitle: Tomorrow's post\nauthors: [jordan-ellis]\n---\nNot yet.\n", "utf-8")
+    out = tmp_path / "out"
+    cli_build(root, out)
+    assert not (out / "posts/tomorrow").exists()
+    append_to_body(root, POST, "\nA day later.\n")
+    later = NOW + dt.timedelta(days=1)
+    cli_build(root, out, later)
+    assert planned == ["site", "site"]
+    assert (out / "posts/tomorrow/index.html").is_file()
+    assert differences(tree(out), clean_tree(root, tmp_path, later)) == []
+
+
+def test_the_same_problems_are_reported_from_the_kept_plan(tmp_path, planned):
+    root = copy_sample_site(tmp_path / "site")
+    replace_in(root, OTHER_POST, "  - community\n", "  - Community\n")  # a tag spelled two ways: a warning
+    out = tmp_path / "out"
+    first = cli_build(root, out)
+    warnings = [(d.location, d.message) for d in first.diagnostics.items]
+    assert any('"Community"' in message for _, message in warnings)
+    append_to_body(root, OTHER_POST, "\nOne more line.\n")
+    again = cli_build(root, out)
+    assert planned == ["site"]
+    assert [(d.location, d.message) for d in again.diagnostics.items] == warnings
+
+
+class Foreign:
+    """A pickle that runs a command when loaded."""
+
+    def __init__(self, marker) -> None:
+        self.marker = marker
+
+    def __reduce__(self):
+        return os.system, (f"touch {self.marker}",)
+
+
+@pytest.mark.parametrize("damage", ["cut short", "a byte changed", "foreign"])
+def test_a_damaged_or_foreign_snapshot_is_a_miss(tmp_path, planned, damage):
+    root = copy_sample_site(tmp_path / "site")
+    out = tmp_path / "out"
+    cli_build(root, out)
+    folder = CacheFolder(root)
+    path = folder.folder / NAME
+    marker = tmp_path / "ran"
+    if damage == "cut short":
+        path.write_bytes(path.read_bytes()[:-100])
+    elif damage == "a byte changed":
+        data = bytearray(path.read_bytes())
+        data[len(data) // 2] ^= 0x20
+        path.write_bytes(bytes(data))
+    else:
+        folder.write(NAME, pickle.dumps({"site": Foreign(marker)}))  # a good checksum, a hostile payload
+    append_to_body(root, POST, "\nAfter the damage.\n")
+    cli_build(root, out)
+    assert planned == ["site", "site"]
+    assert not marker.exists()
+    assert differences(tree(out), clean_tree(root, tmp_path)) == []
+
+
+def test_the_cli_keeps_its_plan_and_a_body_edit_gives_the_clean_build(tmp_path):
+    root = copy_sample_site(tmp_path / "site")
+    now = NOW.strftime("%Y-%m-%dT%H:%M:%SZ")
+    assert run_mlcsite("build", "--now", now, cwd=root).returncode == 0
+    snapshot = CacheFolder(root).folder / NAME
+    written = snapshot.stat().st_mtime_ns
+    append_to_body(root, POST, "\nEdited from the command line.\n")
+    built = run_mlcsite("build", "--now", now, cwd=root)
+    assert built.returncode == 0, built.stderr
+    assert snapshot.stat().st_mtime_ns == written  # used, not written again
+    assert differences(tree(root / "output"), clean_tree(root, tmp_path)) == []
