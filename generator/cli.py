@@ -224,6 +224,9 @@ def _interrupted_by_signals() -> Iterator[None]:
         yield
 
 
+SWITCH_INTERVAL = 0.0005  # seconds a busy thread keeps the interpreter lock while another waits
+
+
 def run() -> NoReturn:
     """The `mlcsite` command as a process: main(), then the process ends at once.
     A build leaves a million objects alive (the graph, the plan, the caches); the
@@ -231,6 +234,12 @@ def run() -> NoReturn:
     a second of a one-post rebuild at 10,000 posts spent after the work was done,
     on memory the system takes back anyway. Nothing is left to finish: every
     file is closed and every helper process waited for by then."""
+    # The search indexer's driver threads feed Pagefind's pipe and read its
+    # answers while the build computes: each time one wakes, it waited for the
+    # interpreter lock until the busy thread's 5 ms turn ended. A post's shard
+    # (148 pages) took 1.13 s beside a busy thread instead of 0.74 s alone;
+    # with 0.5 ms turns, 0.93 s (medians of 6).
+    sys.setswitchinterval(SWITCH_INTERVAL)
     code = main()
     try:
         sys.stdout.flush()
