@@ -270,23 +270,20 @@ class CacheFolder:
         (the parsed sources' pack, 70 MB at 10,000 posts) is neither copied nor
         kept in the process's own memory. Safe because every file here is
         replaced whole (write), never cut short in place under a reader."""
-        try:
-            with open(f"{self.folder}/{name}", "rb") as handle:
-                mapped = mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ)
-        except (OSError, ValueError):  # ValueError: an empty file cannot be mapped
-            return None
-        end = mapped.find(b"\n", 0, 64)
-        payload = memoryview(mapped)[end + 1:]
-        return payload if end >= 0 and mapped[:end] == _checksum((payload,)) else None
+        mapped = self._mapped_if_intact(name)
+        return memoryview(mapped)[mapped.tell():] if mapped is not None else None
 
     def open_verified(self, name: str) -> mmap.mmap | None:
         """The file mapped into memory, positioned at its payload, if its checksum
         holds: a reader (an unpickler) takes it piece by piece, where `read`
         copied 80 MB twice (plan_snapshot.py). Close it when done."""
+        return self._mapped_if_intact(name)
+
+    def _mapped_if_intact(self, name: str) -> mmap.mmap | None:
         try:
             with open(f"{self.folder}/{name}", "rb") as handle:
                 mapped = mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ)
-        except (OSError, ValueError):
+        except (OSError, ValueError):  # ValueError: an empty file cannot be mapped
             return None
         end = mapped.find(b"\n", 0, 64)
         with memoryview(mapped) as view, view[end + 1:] as payload:
@@ -302,6 +299,25 @@ class CacheFolder:
         full) costs the next build time, never this one its result. `more`: the
         payload's further parts, written after it (not joined first: a large
         payload would be held twice)."""
+        def fill(handle: BinaryIO) -> None:
+            handle.write(_checksum((payload, *more)) + b"\n")
+            handle.writelines((payload, *more))
+        self._replace(name, fill)
+
+    def write_streamed(self, name: str, dump: Callable[[BinaryIO], None]) -> None:
+        """`write`, for a payload that `dump` writes to a file as it is made
+        (plan_snapshot.py: 80 MB at 10,000 posts, never held whole): the
+        checksum line is written last, over the placeholder it leaves."""
+        def fill(handle: BinaryIO) -> None:
+            handle.write(_checksum(()) + b"\n")
+            summed = _Summed(handle)
+            dump(summed)
+            handle.seek(0)
+            handle.write(b"%08x" % summed.crc)
+        self._replace(name, fill)
+
+    def _replace(self, name: str, fill: Callable[[BinaryIO], None]) -> None:
+        """The file `name` replaced whole by what `fill` writes, or left as it was."""
         target = f"{self.folder}/{name}"  # a name may hold one folder: "parsed/<key>"
         try:
             fd, temp = _new_temp_file(os.path.dirname(target))
@@ -309,31 +325,7 @@ class CacheFolder:
             return
         try:
             with os.fdopen(fd, "wb") as handle:
-                handle.write(_checksum((payload, *more)) + b"\n")
-                handle.writelines((payload, *more))
-            os.replace(temp, target)
-        except OSError:
-            _unlink_quietly(temp)
-        except BaseException:
-            _unlink_quietly(temp)
-            raise
-
-    def write_streamed(self, name: str, dump: Callable[[BinaryIO], None]) -> None:
-        """`write`, for a payload that `dump` writes to a file as it is made
-        (plan_snapshot.py: 80 MB at 10,000 posts, never held whole): the
-        checksum line is written last, over the placeholder it leaves."""
-        target = f"{self.folder}/{name}"
-        try:
-            fd, temp = _new_temp_file(os.path.dirname(target))
-        except OSError:
-            return
-        try:
-            with os.fdopen(fd, "wb") as handle:
-                handle.write(_checksum(()) + b"\n")
-                summed = _Summed(handle)
-                dump(summed)
-                handle.seek(0)
-                handle.write(b"%08x" % summed.crc)
+                fill(handle)
             os.replace(temp, target)
         except OSError:
             _unlink_quietly(temp)
