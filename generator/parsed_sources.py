@@ -208,11 +208,10 @@ class ParsedSources:
         """The entry file of `key` as it was parsed, without its body (plan_snapshot.py
         compares the rest); None when there is none."""
         payload = self.folder.read(f"{FOLDER}/{key}") if self.folder is not None else None
-        stored = _unpickle(payload) if payload is not None else None
-        if not (type(stored) is tuple and len(stored) == 2 and isinstance(stored[1], Loaded)):
-            return None
-        loaded = stored[1]
-        return replace(loaded, item=replace(loaded.item, body="")) if loaded.item is not None else loaded
+        loaded = _from_stored(_unpickle(payload), b"") if payload is not None else None  # b"": cut no body
+        if loaded is None or loaded.item is None:
+            return loaded
+        return replace(loaded, item=replace(loaded.item, body=""))
 
     def _cached(self, key: str, content_dir: Path, packed: dict[str, tuple],
                 data: bytes | None = None) -> Loaded | None:

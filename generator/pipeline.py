@@ -266,20 +266,22 @@ def build(options: Options, cache: RenderCache | None = None) -> BuildResult:
 
 
 def _snapshots_kept(cache: RenderCache | None, inputs: InputState | None) -> bool:
-    """`mlcsite build` with its cache folder keeps its plan (plan_snapshot.py).
-    Not watch, which keeps its last plan in memory; --no-cache reuses none."""
-    return cache is not None and cache.folder is not None and not cache.in_place and inputs is not None
+    """`mlcsite build` rebuilding an output folder its cache folder has a record
+    of keeps its plan, and uses the last one (plan_snapshot.py). Not watch, which
+    keeps its last plan in memory; not a build into a new or emptied output folder
+    (a first build, CI's fresh clone with its cache restored, --no-cache), which
+    renders every output anyway: pickling its plan took a second of CPU beside
+    the rendering, for a snapshot CI's next clone would not use."""
+    return (cache is not None and cache.folder is not None and not cache.in_place and inputs is not None
+            and bool(cache.written))
 
 
 def _kept_plan(options: Options, cache: RenderCache | None, inputs: InputState | None) -> Plan | None:
-    """The last build's plan with this build's edits in, when they cannot change it:
-    for a rebuild of an output folder the cache has a record of (a build into a
-    new one renders every output, and plans as it did)."""
-    if not (_snapshots_kept(cache, inputs) and cache.reuse_rendered and cache.written):
+    """The last build's plan with this build's edits in, when they cannot change it."""
+    if not (_snapshots_kept(cache, inputs) and cache.reuse_rendered):
         return None
-    return reused_plan(cache.folder, inputs, cache.parsed, options.root, partial(_plan_frame, options, inputs),
-                       lambda site, outputs, diagnostics, digests: Plan(diagnostics, site, outputs, options.now,
-                                                                        digests))
+    kept = reused_plan(cache.folder, inputs, cache.parsed, options.root, partial(_plan_frame, options, inputs))
+    return Plan(kept.diagnostics, kept.site, kept.outputs, options.now, kept.source_digests) if kept else None
 
 
 def _keep_plan(plan: Plan, options: Options, cache: RenderCache | None, inputs: InputState | None):

@@ -29,7 +29,9 @@ include body-only ones), check the result equals a clean build.
 
 The snapshot is written by a forked process while the build renders (pickling
 a million objects takes a second), and read by our own unpickler, which makes
-only the classes and planner functions a plan holds.
+only the classes and planner functions a plan holds. Like every cache file it
+is this machine's own (build_cache.py), never content from a pull request: its
+outputs could name any file a planner could.
 """
 
 from __future__ import annotations
@@ -41,6 +43,7 @@ import pickle
 import threading
 import types
 from pathlib import Path
+from typing import Callable
 
 from .build_cache import CacheFolder
 from .content.discover import source_for
@@ -137,11 +140,20 @@ def _write(folder: CacheFolder, state: dict) -> None:
         site._shown, site._in_body = kept
 
 
+@dataclasses.dataclass(frozen=True)
+class KeptPlan:
+    """What a snapshot gives the pipeline's Plan."""
+
+    site: Site
+    outputs: list
+    diagnostics: Diagnostics
+    source_digests: dict[str, str]
+
+
 def reused_plan(folder: CacheFolder, inputs: InputState, parsed: ParsedSources, root: Path,
-                frame_of, make_plan):
+                frame_of: Callable[[object], str | None]) -> KeptPlan | None:
     """The kept plan with this build's edits in, or None (plan afresh).
-    `frame_of(settings)`: plan_frame for these options; `make_plan(site,
-    outputs, diagnostics, source_digests)`: the pipeline's Plan."""
+    `frame_of(settings)`: plan_frame for this build's options."""
     mapped = folder.open_verified(NAME)
     if mapped is None:
         return None
@@ -165,7 +177,7 @@ def reused_plan(folder: CacheFolder, inputs: InputState, parsed: ParsedSources, 
     for item, body in bodies:
         if item is not None:
             object.__setattr__(item, "body", body)  # as its own __init__ sets it: every output holds this item
-    return make_plan(site, state["outputs"], Diagnostics(state["diagnostics"]), source_digests)
+    return KeptPlan(site, state["outputs"], Diagnostics(state["diagnostics"]), source_digests)
 
 
 def _new_body(rel: str, inputs: InputState, parsed: ParsedSources, root: Path, site, planned_key: str | None,
