@@ -115,15 +115,22 @@ def head_state(root: Path) -> str | None:
     return _git(root, "rev-parse", "--is-inside-work-tree", "--is-shallow-repository", "--show-prefix", "HEAD")
 
 
+def is_shallow(state: str) -> bool:
+    """Whether a head_state() is a shallow clone's: its history, so its dates, can
+    deepen under the same HEAD."""
+    lines = state.split("\n")
+    return len(lines) > 1 and lines[1] == "true"
+
+
 def _committed_dates(root: Path, diagnostics: Diagnostics, memo: HistoryMemo) -> dict[str, SourceDates]:
     state = head_state(root)
     if state is None or not state.startswith("true"):  # outside git, or no commit yet
         return {}
-    shallow = state.split("\n")[1]
+    shallow = is_shallow(state)
     if not memo.recall(state):
         log = _git(root, "log", f"--format={COMMIT}%at", "--name-status", "-M", "-z", "--relative", "--", CONTENT)
-        memo.remember(state, _dates_from_log(log or ""), persist=shallow == "false" and log is not None)
-    if shallow == "true":
+        memo.remember(state, _dates_from_log(log or ""), persist=not shallow and log is not None)
+    if shallow:
         diagnostics.warning(Location(CONTENT), "This is a shallow git clone: content files whose history "
                             "reaches the cut are dated by the cut (announced, CREATED, updated).",
                             "Fetch the full history (git fetch --unshallow; in CI a checkout with "

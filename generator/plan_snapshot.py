@@ -49,6 +49,7 @@ from .build_cache import CacheFolder
 from .content.discover import source_for
 from .diagnostics import Diagnostics
 from .graph import Site
+from .history import is_shallow
 from .input_state import InputState, file_digest
 from .parsed_sources import ParsedSources, allowed_in_cache, shared_positions
 from .render.image_refs import body_images
@@ -78,8 +79,7 @@ def plan_frame(options_text: str, today, git: str) -> str | None:
     options but the clock, whose day is `today`); None when no snapshot may be
     kept or used (a shallow clone: its history, so its dates, can deepen under
     the same HEAD)."""
-    lines = git.split("\n")
-    if len(lines) > 1 and lines[1] == "true":
+    if is_shallow(git):
         return None
     return repr((options_text, today.isoformat(), os.environ.get("SOURCE_DATE_EPOCH", "").strip(), git))
 
