@@ -32,6 +32,7 @@ import datetime as dt
 from dataclasses import dataclass
 from functools import lru_cache
 from itertools import islice
+from typing import Iterable
 from zoneinfo import ZoneInfo
 
 from dateutil import rrule
@@ -133,7 +134,8 @@ def first_occurrence(event: Event, zone_key: str) -> Occurrence:
 
 
 def occurrences(event: Event, zone_key: str, now: dt.datetime) -> list[Occurrence]:
-    """Every occurrence of the event, in order; open-ended rules stop at now + HORIZON."""
+    """Every occurrence of the event, in order; open-ended rules stop HORIZON after
+    the start of the clock's UTC day (horizon_start)."""
     start, end = local_span(event)
     plan = recurrence_plan(event, zone_key)
     if plan is None:
@@ -198,7 +200,7 @@ def expand(plan: RecurrencePlan, zone_key: str, now: dt.datetime) -> list:
     """The plan's local starts, in order: the rule's, plus `added`, minus `excluded`."""
     limit = None
     if plan.open_ended:
-        limit = now.astimezone(zone(zone_key)).replace(tzinfo=None) + HORIZON
+        limit = horizon_start(now).astimezone(zone(zone_key)).replace(tzinfo=None) + HORIZON
     all_day = not isinstance(plan.dtstart, dt.datetime)
     starts = set()
     for value in islice(_rule(plan.rule, plan.dtstart, plan.until, plan.count), MAX_OCCURRENCES):
@@ -315,6 +317,33 @@ def site_occurrences(site: Site, now: dt.datetime) -> list[Occurrence]:
     for event in site.events.values():
         result.extend(occurrences(event, zone_name(event, site), now))
     return sorted(result, key=lambda o: (o.start_utc(), o.event.slug))
+
+
+def horizon_start(now: dt.datetime) -> dt.datetime:
+    """Where an open-ended rule's expansion is measured from: the start of the
+    clock's UTC day, so that the occurrences listed change once a day, not at
+    every build (clock_period)."""
+    return now.astimezone(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
+
+
+def clock_period(occurrence_lists: Iterable[list[Occurrence]], now: dt.datetime) -> tuple[dt.datetime, dt.datetime]:
+    """The span of instants around `now` in which every decision the clock makes
+    is the one it makes at `now`, given every event's occurrences: which are
+    past (is_past: each turns at its end) and which an open-ended rule lists (its
+    horizon turns with the UTC day, horizon_start). Pages that read the clock
+    render the same bytes for any clock in it (incremental.py keys the clock by
+    it): without that, every build rendered the 3,000 event and member pages of
+    a big site again, because its clock had moved a few seconds."""
+    low = horizon_start(now)
+    high = low + dt.timedelta(days=1)
+    for found in occurrence_lists:
+        for occurrence in found:
+            end = occurrence.end_utc()
+            if end <= now:
+                low = max(low, end)
+            else:
+                high = min(high, end)
+    return low, high
 
 
 def is_past(occurrence: Occurrence, now: dt.datetime) -> bool:
