@@ -56,6 +56,12 @@ class InputState:
             return None
         return entry[3] if entry[:3] == [info.st_size, info.st_mtime_ns, info.st_ino * 2] else None
 
+    def changed_since(self, before: "InputState") -> list[str]:
+        """The files added, removed or changed since `before` was taken."""
+        now, old = self.files, before.files
+        changed = [rel for rel, entry in now.items() if rel not in old or old[rel][3] != entry[3]]
+        return changed + [rel for rel in old if rel not in now]
+
     @classmethod
     def from_plain(cls, data) -> "InputState | None":
         try:

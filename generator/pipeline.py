@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import gc
 import os
+import secrets
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from functools import partial
@@ -81,6 +82,8 @@ class Plan:
     # Content source → digest of the bytes parsed (what the build cache keys by). Not
     # the bytes: 13,000 sources (64 MiB) would live, in every render worker too, to the end.
     source_digests: dict[str, str] = field(default_factory=dict)
+    kept_as: str | None = None  # the name of its snapshot in the cache folder, when kept (plan_snapshot.py)
+    dependents: dict[str, bytes] | None = None  # from a kept plan: the outputs each input enters
 
 
 def build_clock(options: Options) -> dt.datetime:
@@ -281,7 +284,10 @@ def _kept_plan(options: Options, cache: RenderCache | None, inputs: InputState |
     if not (_snapshots_kept(cache, inputs) and cache.reuse_rendered):
         return None
     kept = reused_plan(cache.folder, inputs, cache.parsed, options.root, partial(_plan_frame, options, inputs))
-    return Plan(kept.diagnostics, kept.site, kept.outputs, options.now, kept.source_digests) if kept else None
+    if kept is None:
+        return None
+    return Plan(kept.diagnostics, kept.site, kept.outputs, options.now, kept.source_digests, kept.plan_id,
+                kept.dependents)
 
 
 def _keep_plan(plan: Plan, options: Options, cache: RenderCache | None, inputs: InputState | None):
@@ -289,7 +295,10 @@ def _keep_plan(plan: Plan, options: Options, cache: RenderCache | None, inputs: 
     if not _snapshots_kept(cache, inputs) or not cache.parsed.found:
         return None
     frame = _plan_frame(options, inputs, plan.site.settings)
-    return keep_plan(cache.folder, plan, inputs, frame, cache.parsed) if frame is not None else None
+    if frame is None:
+        return None
+    plan.kept_as = secrets.token_hex(8)
+    return keep_plan(cache.folder, plan, inputs, frame, cache.parsed, plan.kept_as)
 
 
 def _plan_frame(options: Options, inputs: InputState, settings: Settings) -> str | None:
@@ -317,10 +326,13 @@ def _render_and_write(plan: Plan, options: Options, cache: RenderCache | None, i
     render = _renderer(plan, options, ctx)
     search = _search_index(cache, options.output_dir, plan.site.settings)
     if cache is not None:
-        render = render_edited_pages(plan.outputs, edited_sources(inputs, cache.inputs), fingerprints.of,
+        keys = _reused_keys(plan, cache, inputs, fingerprints)
+        key_of = fingerprints.of if keys is None else (lambda output: keys[output.path])
+        render = render_edited_pages(plan.outputs, edited_sources(inputs, cache.inputs), key_of,
                                      cache.written, render, search)
-        with collector_paused():
-            keys = {o.path: fingerprints.of(o) for o in plan.outputs}
+        if keys is None:
+            with collector_paused():
+                keys = {o.path: fingerprints.of(o) for o in plan.outputs}
     else:
         keys = dict.fromkeys((o.path for o in plan.outputs), "")
     try:
@@ -336,8 +348,19 @@ def _render_and_write(plan: Plan, options: Options, cache: RenderCache | None, i
                          plan.site.settings.base_path)
     if cache is not None:
         cache.rendered, cache.last_build = update.rendered, (ctx, plan.outputs)
-        cache.finish(options.output_dir, update.files, inputs, _outcome(result), update.others)
+        cache.finish(options.output_dir, update.files, inputs, _outcome(result), update.others,
+                     fingerprints.keyed(plan.kept_as) if plan.kept_as else None)
     return result
+
+
+def _reused_keys(plan: Plan, cache: RenderCache, inputs: InputState | None, fingerprints) -> dict[str, str] | None:
+    """The last build's keys where they still hold (Fingerprints.reused), when this
+    build uses the kept plan that build's keys were made with; else None."""
+    if plan.dependents is None or cache.keyed.get("plan") != plan.kept_as or inputs is None or cache.inputs is None:
+        return None
+    with collector_paused():
+        return fingerprints.reused(plan.outputs, cache.written, cache.keyed, plan.dependents,
+                                   inputs.changed_since(cache.inputs), plan.now)
 
 
 def _options_text(options: Options) -> str:

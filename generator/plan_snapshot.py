@@ -50,6 +50,7 @@ from .content.discover import source_for
 from .diagnostics import Diagnostics
 from .graph import Site
 from .history import is_shallow
+from .incremental import outputs_by_input
 from .input_state import InputState, file_digest
 from .parsed_sources import ParsedSources, allowed_in_cache, shared_positions
 from .render.image_refs import body_images
@@ -99,10 +100,12 @@ class SnapshotWriter:
             self.pid = 0
 
 
-def keep_plan(folder: CacheFolder, plan, inputs: InputState, frame: str, parsed: ParsedSources) -> SnapshotWriter:
-    """Write the plan's snapshot: in a forked process when this one has no other
-    thread (a fork copies only the calling thread), else here."""
+def keep_plan(folder: CacheFolder, plan, inputs: InputState, frame: str, parsed: ParsedSources,
+              plan_id: str) -> SnapshotWriter:
+    """Write the plan's snapshot, named `plan_id`: in a forked process when this
+    one has no other thread (a fork copies only the calling thread), else here."""
     state = {
+        "plan_id": plan_id,
         "frame": frame,
         "files": {rel: entry[3] for rel, entry in inputs.files.items()},
         "parsed": {rel: key for rel, (_, key) in parsed.found.items()},
@@ -126,6 +129,9 @@ def keep_plan(folder: CacheFolder, plan, inputs: InputState, frame: str, parsed:
 
 def _write(folder: CacheFolder, state: dict) -> None:
     site = state["site"]
+    # Which outputs each input's digest enters: a build that uses this plan keys
+    # again only the outputs of the inputs it changed (incremental.Fingerprints.reused).
+    state["dependents"] = outputs_by_input(site, state["outputs"])
     # Equal positions as one object each (parsed_sources.shared_positions): a
     # third of unpickling the snapshot was making 240,000 little tuples.
     shared: dict[tuple, tuple] = {}
@@ -148,6 +154,8 @@ class KeptPlan:
     outputs: list
     diagnostics: Diagnostics
     source_digests: dict[str, str]
+    plan_id: str  # the name the build that made it gave it (its keys are recorded with it)
+    dependents: dict[str, bytes]  # input token → the indices of the outputs whose key it enters
 
 
 def reused_plan(folder: CacheFolder, inputs: InputState, parsed: ParsedSources, root: Path,
@@ -177,7 +185,8 @@ def reused_plan(folder: CacheFolder, inputs: InputState, parsed: ParsedSources, 
     for item, body in bodies:
         if item is not None:
             object.__setattr__(item, "body", body)  # as its own __init__ sets it: every output holds this item
-    return KeptPlan(site, state["outputs"], Diagnostics(state["diagnostics"]), source_digests)
+    return KeptPlan(site, state["outputs"], Diagnostics(state["diagnostics"]), source_digests, state["plan_id"],
+                    state["dependents"])
 
 
 def _new_body(rel: str, inputs: InputState, parsed: ParsedSources, root: Path, site, planned_key: str | None,
@@ -226,10 +235,12 @@ def _unpickled(payload) -> dict | None:
         state = _PlanOnly(payload).load()
     except Exception:  # corrupt or foreign: a miss, never an error
         return None
-    keys = {"frame", "files", "parsed", "site", "outputs", "diagnostics", "source_digests"}
+    keys = {"plan_id", "frame", "files", "parsed", "site", "outputs", "diagnostics", "source_digests", "dependents"}
     if type(state) is not dict or state.keys() != keys:
         return None
     if not (type(state["site"]) is Site and type(state["outputs"]) is list and type(state["diagnostics"]) is list
-            and all(type(state[name]) is dict for name in ("files", "parsed", "source_digests"))):
+            and type(state["plan_id"]) is str
+            and all(type(state[name]) is dict for name in ("files", "parsed", "source_digests", "dependents"))
+            and all(type(indices) is bytes for indices in state["dependents"].values())):
         return None
     return state

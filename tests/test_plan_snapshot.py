@@ -17,7 +17,7 @@ import pytest
 from conftest import run_mlcsite
 from generator import pipeline
 from generator.build_cache import CACHE_DIR, CacheFolder
-from generator.incremental import RenderCache
+from generator.incremental import Fingerprints, RenderCache
 from generator.plan_snapshot import NAME
 from test_incremental import NOW
 from test_watch import copy_sample_site, differences, tree
@@ -103,6 +103,61 @@ def test_body_edits_reuse_the_kept_plan_and_give_the_clean_build(tmp_path, plann
     assert planned == []
     assert differences(tree(out), clean_tree(root, tmp_path)) == []
 
+
+
+@pytest.fixture
+def keyed(monkeypatch) -> list[str]:
+    """The outputs keyed afresh (Fingerprints.of), by path."""
+    calls: list[str] = []
+    real = Fingerprints.of
+    monkeypatch.setattr(Fingerprints, "of", lambda self, output: calls.append(output.path) or real(self, output))
+    return calls
+
+
+def outputs_naming(root, *sources: str) -> set[str]:
+    """The outputs whose declared inputs name any of `sources` (a plan of its own)."""
+    plan = pipeline.plan_site(pipeline.Options(root=root, now=NOW))
+    return {output.path for output in plan.outputs if output.inputs & set(sources)}
+
+
+def test_a_build_on_the_kept_plan_keys_again_only_the_outputs_of_what_changed(tmp_path, planned, keyed):
+    root = copy_sample_site(tmp_path / "site")
+    out = tmp_path / "out"
+    built_and_kept(root, out, planned)
+    naming = {sources: outputs_naming(root, *sources) for sources in [(POST,), (POST, OTHER_POST)]}
+    planned.clear()
+    keyed.clear()
+
+    append_to_body(root, POST, "\nA closing paragraph.\n")
+    cli_build(root, out)
+    assert planned == []
+    assert set(keyed) == naming[POST,] and "posts/a-year-of-mlc/index.html" in keyed
+    assert differences(tree(out), clean_tree(root, tmp_path)) == []
+
+    # Another post edited, the first put back: both changed since the last build, and
+    # the first's outputs must show the planned body again.
+    keyed.clear()
+    append_to_body(root, OTHER_POST, "\nMore words.\n")
+    replace_in(root, POST, "\nA closing paragraph.\n", "")
+    cli_build(root, out)
+    assert planned == []
+    assert set(keyed) == naming[POST, OTHER_POST]
+    assert differences(tree(out), clean_tree(root, tmp_path)) == []
+
+
+def test_a_build_on_the_kept_plan_whose_clock_passed_an_end_keys_the_clock_readers_again(tmp_path, planned, keyed):
+    root = copy_sample_site(tmp_path / "site")
+    (root / "content/events/afternoon.md").write_text(
+        "---\ntitle: An afternoon talk\nstart: 2026-11-27 14:00\ntimezone: UTC\nduration: 1h\n---\nA talk.\n", "utf-8")
+    out = tmp_path / "out"
+    built_and_kept(root, out, planned)  # at 12:00 UTC: the talk is upcoming
+    later = NOW + dt.timedelta(hours=3, minutes=30)  # 15:30 UTC, still 27 November in Los Angeles
+    keyed.clear()
+    append_to_body(root, POST, "\nA closing paragraph.\n")
+    cli_build(root, out, later)
+    assert planned == []
+    assert {"events/afternoon/index.html", "events/index.html", "index.html"} <= set(keyed)
+    assert differences(tree(out), clean_tree(root, tmp_path, later)) == []
 
 EDITS_THAT_PLAN = {
     "a front matter field": lambda root: replace_in(root, POST, "title: ", "title: Retitled "),
