@@ -33,14 +33,8 @@ def edited_sources(inputs: InputState | None, before: InputState | None) -> list
     ones); none when there are more than EDITED_LIMIT."""
     if inputs is None or before is None:
         return []
-    edited, old = [], before.files
-    for rel, entry in inputs.files.items():
-        was = old.get(rel)
-        if (was is None or was[3] != entry[3]) and rel.startswith("content/"):
-            edited.append(rel)
-            if len(edited) > EDITED_LIMIT:
-                return []
-    return edited
+    edited = [rel for rel in inputs.changed_since(before) if rel.startswith("content/") and rel in inputs.files]
+    return edited if len(edited) <= EDITED_LIMIT else []
 
 
 def render_edited_pages(outputs: list[Output], sources: list[str], key_of: Callable[[Output], str],

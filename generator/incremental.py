@@ -21,10 +21,10 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import time
+from array import array
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
-from array import array
 from typing import Callable, Iterable
 
 import jinja2
@@ -106,7 +106,7 @@ class RenderCache:
     present: list[str] | None = None  # every file output/ holds, as recorded (None: unknown, stage a new one)
     fragments: FragmentMemo = field(default_factory=FragmentMemo)  # rendered list rows (render/fragment_memo.py)
     reuse_rendered: bool = True  # False (--no-cache): no Markdown or list row of an earlier build is reused
-    keyed: dict[str, str] = field(default_factory=dict)  # what the last build's keys were made with (Fingerprints.keyed)
+    keyed: dict[str, str] = field(default_factory=dict)  # what the last build's keys were made of (Fingerprints.keyed)
 
     @classmethod
     def persistent(cls, root: Path, out_dir: Path, in_place: bool) -> "RenderCache":
@@ -348,14 +348,15 @@ def clock_meaning(ctx: RenderContext) -> str:
 def theme_reads_now(env: jinja2.Environment) -> bool:
     """Whether any template of the theme names `now` in its code (read from the
     tokens, not the parse tree: parsing the theme took 0.08 s; a name `now` that
-    is not the global only costs renders)."""
+    is not the global only costs renders). A file that is no template (an image,
+    a template with a syntax error) renders nothing, or fails the build."""
     for name in env.list_templates(filter_func=lambda name: not name.startswith("static/")):
         try:
             source = env.loader.get_source(env, name)[0]
             if "now" in source and any(kind == "name" and value == "now" for _, kind, value in env.lex(source)):
                 return True
         except (jinja2.TemplateError, UnicodeDecodeError):
-            return True  # unreadable here: its render reports it; assume the worst meanwhile
+            continue
     return False
 
 

@@ -68,11 +68,19 @@ def test_a_theme_that_prints_the_clock_shows_each_builds_instant(tmp_path):
     every page is keyed by it."""
     root = copy_sample_site(tmp_path / "site")
     base = root / "templates/base.html"
-    base.write_text(base.read_text(encoding="utf-8").replace("</body>", "<!-- built {{ now.isoformat() }} -->\n</body>"),
-                    encoding="utf-8")
+    stamped = base.read_text(encoding="utf-8").replace("</body>", "<!-- built {{ now.isoformat() }} -->\n</body>")
+    base.write_text(stamped, encoding="utf-8")
     out, cache = tmp_path / "out", RenderCache()
     rebuilt_at(root, out, cache, NOW)
     later = NOW + dt.timedelta(minutes=1)
     rendered = rebuilt_at(root, out, cache, later)
     assert "members/index.html" in rendered  # a page that does not read the clock otherwise
     assert f"built {later.isoformat()}" in (out / "members/index.html").read_text(encoding="utf-8")
+
+
+def test_a_file_in_the_theme_folder_that_is_no_template_does_not_stamp_every_page(tmp_path):
+    root = copy_sample_site(tmp_path / "site")
+    (root / "templates/logo.png").write_bytes(b"\x89PNG\r\n\x1a\n\xff\xfe{{ now }}")  # not UTF-8: no template
+    out, cache = tmp_path / "out", RenderCache()
+    rebuilt_at(root, out, cache, NOW)
+    assert rebuilt_at(root, out, cache, NOW + dt.timedelta(minutes=1)) == []

@@ -389,7 +389,8 @@ class SearchIndex:
         finally:
             self.ahead.stop()  # and wait for any started on a wrong guess
 
-    def _index(self, job: Job, records: list[tuple[str, str]] | None = None) -> tuple[dict[str, bytes], tuple[str, ...]]:
+    def _index(self, job: Job, records: list[tuple[str, str]] | None = None
+               ) -> tuple[dict[str, bytes], tuple[str, ...]]:
         """A shard's files and tags: those made before for the same key (any output
         folder's build), else made by Pagefind now from the shard's (url, record)
         (read now unless given) and kept for the next."""
