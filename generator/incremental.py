@@ -194,13 +194,13 @@ class InputDigests:
     """The digest of each input token, computed at most once per build."""
 
     def __init__(self, root: Path, template_dir: Path, settings_repr: str, now: dt.datetime,
-                 parsed: dict[str, str], dates: dict | None = None, site: Site | None = None,
-                 clock: Callable[[], str] | None = None, theme_reads_now: Callable[[], bool] = lambda: False) -> None:
+                 parsed: dict[str, str], dates: dict | None, site: Site, *, clock: Callable[[], str],
+                 theme_reads_now: Callable[[], bool]) -> None:
         self.root, self.template_dir = root, template_dir
         self.parsed = parsed  # the digest of the bytes the loader parsed, by source path
         self.dates = dates or {}  # their commit dates, by source path
         self.settings_repr, self.now = settings_repr, now
-        self.clock = clock or now.isoformat  # what the clock means to the outputs that read it (clock_meaning)
+        self.clock = clock  # what the clock means to the outputs that read it (clock_meaning)
         self.theme_reads_now = theme_reads_now
         self.site = site  # what showing an item reads: site.sources_shown_by
         self._memo: dict[str, str] = {}
@@ -292,7 +292,8 @@ class Fingerprints:
     def __init__(self, ctx: RenderContext, parsed: dict[str, str]) -> None:
         settings = ctx.site.settings  # includes --base-url
         self.inputs = InputDigests(ctx.root, ctx.template_dir, repr(settings), ctx.now, parsed, ctx.site.dates,
-                                   ctx.site, partial(clock_meaning, ctx), partial(theme_reads_now, ctx.env))
+                                   ctx.site, clock=partial(clock_meaning, ctx),
+                                   theme_reads_now=partial(theme_reads_now, ctx.env))
         self.salt = _hash(repr(ctx.drafts), str(ctx.template_dir))
 
     def keyed(self, plan_id: str) -> dict[str, str]:
