@@ -32,8 +32,9 @@ def keyed_render(options: pipeline.Options) -> dict[str, tuple[str, bytes]]:
     plan = pipeline.plan_site(options)
     assert not plan.diagnostics.has_errors(), plan.diagnostics.errors
     ctx = pipeline._render_context(plan, options)
-    keys = {o.url: RenderCache().begin(ctx, plan.source_digests).of(o) for o in plan.outputs}
     plan.outputs = [o for o in plan.outputs if o.url == "/" or o.kind == "feed"]
+    fingerprints = RenderCache().begin(ctx, plan.source_digests)  # one per build, as a build keys
+    keys = {o.url: fingerprints.of(o) for o in plan.outputs}
     files = pipeline.render_outputs(plan, options)
     return {o.url: (keys[o.url], files[o.path]) for o in plan.outputs}
 
