@@ -43,6 +43,9 @@ QUIET_SECONDS = 0.1  # a burst of events (save-by-rename, git checkout) is one r
 LONGEST_BURST = 2.0  # ...but a never-ending burst still rebuilds now and then
 REST_AFTER_EARLY_PAGE = 0.75  # after a page written early, more saves of that kind before the full rebuild
 KEPT_EVENTS = {"created", "deleted", "modified", "moved", "closed"}
+# After these a file is as its writer meant it: closed after writing, renamed into place, removed.
+# A file created or modified may still be written to.
+WHOLE_AFTER = {"closed", "moved", "deleted"}
 CACHE_FOLDERS = {"__pycache__", "node_modules"}  # hidden ones (.git, .cache, .pytest_cache) are junk already
 
 Say = Callable[[str], None]
@@ -110,6 +113,10 @@ class Inbox(FileSystemEventHandler):
         super().__init__()
         self.scope = scope
         self.changes: queue.Queue[str] = queue.Queue()
+        # Whether each path's last event left it written whole (WHOLE_AFTER); set
+        # before the change is queued, so a change taken is never newer than this.
+        self.whole: dict[str, bool] = {}
+        self.cut_short = False  # the last burst ended before its quiet window (next_burst)
 
     def on_any_event(self, event: FileSystemEvent) -> None:
         try:
@@ -118,17 +125,26 @@ class Inbox(FileSystemEventHandler):
         except Exception:  # never let the observer thread die on an odd path
             changed = "?"
         if changed:
+            self.whole[changed] = event.event_type in WHOLE_AFTER
             self.changes.put(changed)
 
     def next_burst(self, wait: float) -> list[str]:
         """The changes of one burst: wait up to `wait` for a first change, then
-        take more until QUIET_SECONDS pass without one."""
+        take more until QUIET_SECONDS pass without one, or until every file the
+        burst touched is written whole and nothing more is queued. An editor's
+        save ends with its file closed or renamed into place: waiting out the
+        quiet window after it was half of save → page at 10,000 posts. A burst
+        cut short that way may go on (a checkout): `cut_short` says so."""
+        self.cut_short = False
         try:
             burst = [self.changes.get(timeout=wait)]
         except queue.Empty:
             return []
         deadline = time.monotonic() + LONGEST_BURST
         while time.monotonic() < deadline:
+            if self.changes.empty() and all(self.whole.get(path, False) for path in burst):
+                self.cut_short = True
+                break
             try:
                 burst.append(self.changes.get(timeout=QUIET_SECONDS))
             except queue.Empty:
@@ -327,15 +343,19 @@ class WatchSession:
         Saves often come in a row (typing, save-all): while each one's page can
         be written early, the rebuild of the rest waits for them to stop."""
         early = self._early_write(changes, started)
-        while early is not None:
-            more = self.inbox.next_burst(wait=REST_AFTER_EARLY_PAGE)
+        writing_early = early is not None
+        # A burst cut short (Inbox.next_burst) is waited out before the full rebuild, as before.
+        while writing_early or (self.inbox.cut_short and time.perf_counter() < started + LONGEST_BURST):
+            more = self.inbox.next_burst(wait=REST_AFTER_EARLY_PAGE if writing_early else QUIET_SECONDS)
             if not more:
                 break
             changes = changes + more
-            again = self._early_write(more, time.perf_counter())
-            if again is None:  # the full rebuild takes it from here
-                break
-            early = early.merged(again)
+            if writing_early:
+                again = self._early_write(more, time.perf_counter())
+                if again is None:  # the full rebuild takes it from here, once the burst is over
+                    writing_early = False
+                else:
+                    early = early.merged(again)
         return early, changes
 
     def _early_write(self, changes: list[str], started: float) -> EarlyWrite | None:

@@ -136,3 +136,23 @@ def test_saves_in_a_row_each_write_their_page_first_then_one_rebuild(tmp_path, b
         assert tree(root / "output") == before
     else:
         assert differences(tree(root / "output"), clean_tree(root, tmp_path)) == []
+
+
+def test_a_burst_cut_short_by_a_whole_file_is_waited_out_before_the_rebuild(tmp_path):
+    """A save of a template ends its burst once the file is whole (watcher.Inbox),
+    but a checkout writes file after file: what comes within the quiet window
+    is built by the same rebuild, which equals a clean build."""
+    root = copy_sample_site(tmp_path / "site")
+    session, lines = session_for(root)
+    template = root / "templates/post.html"
+    template.write_text(template.read_text("utf-8").replace("</article>", "<p>Checked out.</p></article>", 1), "utf-8")
+    edit(root, POST, retitled)
+    session.inbox.whole["templates/post.html"] = True
+    session.inbox.changes.put("templates/post.html")
+    burst = session.inbox.next_burst(wait=1)
+    assert burst == ["templates/post.html"] and session.inbox.cut_short
+    session.inbox.whole[POST] = True
+    session.inbox.changes.put(POST)  # the checkout's next file
+    assert session.rebuild(burst)
+    assert session.inbox.changes.empty()
+    assert differences(tree(root / "output"), clean_tree(root, tmp_path)) == []

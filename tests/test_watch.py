@@ -213,6 +213,29 @@ def test_a_burst_of_changes_is_one_rebuild():
     assert inbox.next_burst(wait=0.01) == []
 
 
+def test_a_save_ends_its_burst_once_its_file_is_written_whole(monkeypatch):
+    """An editor's save, as watchdog reports it (written then closed; or written
+    aside and renamed into place), is a whole burst at once: the quiet window,
+    made a minute long here, is not waited out. A file only modified may still
+    be written to, and waits for it."""
+    from watchdog.events import FileClosedEvent, FileCreatedEvent, FileModifiedEvent, FileMovedEvent
+    monkeypatch.setattr("generator.watcher.QUIET_SECONDS", 60)
+    post, aside = str(ROOT / "content/posts/a.md"), str(ROOT / "content/posts/.a.md.tmp")
+    saves = {"written and closed": [FileModifiedEvent(post), FileClosedEvent(post)],
+             "renamed into place": [FileCreatedEvent(aside), FileClosedEvent(aside), FileMovedEvent(aside, post)]}
+    for events in saves.values():
+        inbox = Inbox(SCOPE)
+        for event in events:
+            inbox.on_any_event(event)
+        started = time.monotonic()
+        assert set(inbox.next_burst(wait=1)) == {"content/posts/a.md"}
+        assert inbox.cut_short and time.monotonic() - started < 30
+    monkeypatch.setattr("generator.watcher.QUIET_SECONDS", 0.2)
+    inbox = Inbox(SCOPE)
+    inbox.on_any_event(FileModifiedEvent(post))
+    assert inbox.next_burst(wait=1) == ["content/posts/a.md"] and not inbox.cut_short
+
+
 # ── the real command ─────────────────────────────────────────────────────────
 
 POST = """\
