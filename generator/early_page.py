@@ -58,9 +58,12 @@ def write_edited_pages(cache: RenderCache, out_dir: Path, changes: list[str]) ->
     """Render and write the own page of each edited source, if the fast path
     applies to every change; None when it does not (nothing written)."""
     last = cache.last_build
-    if last is None or not changes or not all(rel.startswith("content/") for rel in changes):
+    if last is None:
         return None
     ctx, outputs = last
+    changes = [rel for rel in changes if not _came_and_went(cache, ctx.root, rel)]
+    if not changes or not all(rel.startswith("content/") for rel in changes):
+        return None
     site, swaps = ctx.site, []
     for rel in sorted(set(changes)):
         swap = _swapped_item(cache, ctx, rel)
@@ -80,6 +83,13 @@ def write_edited_pages(cache: RenderCache, out_dir: Path, changes: list[str]) ->
     changed = {rel: data for rel, data in rendered.items()
                if rel not in cache.written or cache.written[rel].digest != digest_of(data)}
     return _write(cache, out_dir, changed) if changed else None
+
+
+def _came_and_went(cache: RenderCache, root: Path, rel: str) -> bool:
+    """A file the last build did not read and that is gone: a copy written aside
+    and renamed over the real file within the save (`sed -i`'s sedXXXXXX, a
+    tool's tmpXXXXXX: names no editor-junk rule can know). It changes nothing."""
+    return cache.inputs is not None and rel not in cache.inputs.files and not (root / rel).exists()
 
 
 def _swapped_item(cache: RenderCache, ctx: RenderContext, rel: str):

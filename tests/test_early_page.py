@@ -156,3 +156,21 @@ def test_a_burst_cut_short_by_a_whole_file_is_waited_out_before_the_rebuild(tmp_
     assert session.rebuild(burst)
     assert session.inbox.changes.empty()
     assert differences(tree(root / "output"), clean_tree(root, tmp_path)) == []
+
+
+def test_a_save_through_a_copy_renamed_over_the_file_writes_the_page_first(tmp_path):
+    """`sed -i` and tools that save atomically write a copy beside the file
+    (sedXXXXXX, tmpXXXXXX: no editor-junk rule knows those names) and rename it
+    over the file: the burst names both. The copy is gone and was never read:
+    the page is still written first, and the rebuild equals a clean build."""
+    root = copy_sample_site(tmp_path / "site")
+    session, lines = session_for(root)
+    original = (root / POST).read_bytes()
+    edit(root, POST, retitled)
+    aside, saved = root / "content/posts/sedX4kQ2z", (root / POST).read_bytes()
+    (root / POST).write_bytes(original)
+    aside.write_bytes(saved)
+    aside.rename(root / POST)
+    assert session.rebuild(["content/posts/sedX4kQ2z", POST, "content/posts/sedX4kQ2z"])
+    assert any("shown first" in line for line in lines), lines
+    assert differences(tree(root / "output"), clean_tree(root, tmp_path)) == []
