@@ -199,9 +199,7 @@ def _build(options: pipeline.Options, use_cache: bool) -> pipeline.BuildResult:
         cache = RenderCache.persistent(options.root, options.output_dir, in_place=False)
     if not use_cache:
         cache.written, cache.reuse_rendered = {}, False
-    # The process ends with the build: its plan's snapshot is finished by its
-    # writer alone, and the next build waits for that (plan_snapshot.py).
-    return pipeline.build(options, cache, snapshot_in_background=True)
+    return pipeline.build(options, cache)
 
 
 class BuildInterrupted(BaseException):
@@ -235,8 +233,7 @@ def run() -> NoReturn:
     interpreter's teardown freed them one by one and collected their cycles, half
     a second of a one-post rebuild at 10,000 posts spent after the work was done,
     on memory the system takes back anyway. Nothing is left to finish: every
-    file is closed and every helper process waited for by then, but the one
-    writing the plan's snapshot, which finishes on its own (plan_snapshot.py)."""
+    file is closed and every helper process waited for by then."""
     # The search indexer's driver threads feed Pagefind's pipe and read its
     # answers while the build computes: each time one wakes, it waited for the
     # interpreter lock until the busy thread's 5 ms turn ended. A post's shard

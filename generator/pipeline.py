@@ -236,15 +236,13 @@ class BuildResult:
     base_path: str = "/"
 
 
-def build(options: Options, cache: RenderCache | None = None, snapshot_in_background: bool = False) -> BuildResult:
+def build(options: Options, cache: RenderCache | None = None) -> BuildResult:
     """check, render, write; on any error nothing is written.
 
     Without a cache every output is rendered into a new folder that replaces
     output/ whole. With one (watch, or `mlcsite build` with its cache folder)
     only outputs whose key changed are rendered: the result is the same bytes;
-    and when no input changed at all, nothing is even loaded.
-    `snapshot_in_background`: return before the process writing this build's
-    plan is done (plan_snapshot.py), as a process that ends with the build may."""
+    and when no input changed at all, nothing is even loaded."""
     options = replace(options, now=build_clock(options))  # one clock for the whole build
     inputs = None
     if cache is not None:
@@ -266,9 +264,7 @@ def build(options: Options, cache: RenderCache | None = None, snapshot_in_backgr
         try:
             return _render_and_write(plan, options, cache, inputs)
         finally:
-            if writer is not None and snapshot_in_background:
-                writer.leave()
-            elif writer is not None:
+            if writer is not None:
                 writer.wait()
 
 

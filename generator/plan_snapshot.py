@@ -28,8 +28,7 @@ tests/test_plan_snapshot.py, and the randomized equality tests (whose edits
 include body-only ones), check the result equals a clean build.
 
 The snapshot is written by a forked process while the build renders (pickling
-a million objects takes a second), which `mlcsite build` does not wait for: it
-holds a lock the next build waits for before reading. It is read by our own unpickler, which makes
+a million objects takes a second), and read by our own unpickler, which makes
 only the classes and planner functions a plan holds. Like every cache file it
 is this machine's own (build_cache.py), never content from a pull request: its
 outputs could name any file a planner could.
@@ -38,12 +37,10 @@ outputs could name any file a planner could.
 from __future__ import annotations
 
 import dataclasses
-import fcntl
 import gc
 import os
 import pickle
 import threading
-import time
 import types
 from pathlib import Path
 from typing import Callable
@@ -59,8 +56,6 @@ from .parsed_sources import ParsedSources, allowed_in_cache, shared_positions
 from .render.image_refs import body_images
 
 NAME = "plan-snapshot"
-LOCK = "plan-snapshot.lock"  # held by the snapshot's writer until it is done (keep_plan)
-WRITER_PATIENCE = 60.0  # seconds a build waits for the last build's writer before it plans afresh
 MAX_EDITED = 32  # more sources edited since the snapshot: plan afresh (and keep that plan)
 
 # What a snapshot may make, besides a parsed source's own classes (parsed_sources).
@@ -91,9 +86,7 @@ def plan_frame(options_text: str, today, git: str) -> str | None:
 
 
 class SnapshotWriter:
-    """The process writing a snapshot. A build in process waits for it before it
-    returns; `mlcsite build` does not (the next build's reader waits instead:
-    `_writer_done`)."""
+    """The process writing a snapshot; `wait` before the build returns."""
 
     def __init__(self, pid: int = 0) -> None:
         self.pid = pid
@@ -106,34 +99,11 @@ class SnapshotWriter:
                 pass
             self.pid = 0
 
-    def leave(self) -> None:
-        """Not waited for: reaped once done, at a later build of this process, if any."""
-        if self.pid:
-            _unreaped.append(self.pid)
-            self.pid = 0
-
-
-_unreaped: list[int] = []  # writers left (SnapshotWriter.leave), in a process that builds again (a test's)
-
-
-def _reap_finished() -> None:
-    """Reap the writers that are done (only ours: the render pool's and
-    Pagefind's processes are their owners' to wait for)."""
-    for pid in list(_unreaped):
-        try:
-            done, _ = os.waitpid(pid, os.WNOHANG)
-        except ChildProcessError:
-            done = pid
-        if done:
-            _unreaped.remove(pid)
-
 
 def keep_plan(folder: CacheFolder, plan, inputs: InputState, frame: str, parsed: ParsedSources,
-              plan_id: str) -> SnapshotWriter | None:
+              plan_id: str) -> SnapshotWriter:
     """Write the plan's snapshot, named `plan_id`: in a forked process when this
-    one has no other thread (a fork copies only the calling thread), else here.
-    The writer holds the snapshot's lock until it is done; None when another
-    writer holds it (a build of the same site running beside this one)."""
+    one has no other thread (a fork copies only the calling thread), else here."""
     state = {
         "plan_id": plan_id,
         "frame": frame,
@@ -144,14 +114,8 @@ def keep_plan(folder: CacheFolder, plan, inputs: InputState, frame: str, parsed:
         "diagnostics": list(plan.diagnostics.items),
         "source_digests": plan.source_digests,
     }
-    lock = _lock(folder, fcntl.LOCK_EX)
-    if lock is None:
-        return None
     if not hasattr(os, "fork") or threading.active_count() > 1:
-        try:
-            _write(folder, state)
-        finally:
-            os.close(lock)
+        _write(folder, state)
         return SnapshotWriter()
     pid = os.fork()
     if pid == 0:  # the writer: pickle, write, leave without running anything else
@@ -159,45 +123,8 @@ def keep_plan(folder: CacheFolder, plan, inputs: InputState, frame: str, parsed:
             gc.disable()  # a million objects, none freed: nothing for the collector to find
             _write(folder, state)
         finally:
-            os._exit(0)  # and the lock, held through the descriptor it shares with the build, is released
-    os.close(lock)
+            os._exit(0)
     return SnapshotWriter(pid)
-
-
-def _lock(folder: CacheFolder, kind: int, patience: float = 0.0) -> int | None:
-    """A descriptor holding the snapshot's lock (flock: released when every
-    descriptor sharing it is closed, a forked writer's included, so when it
-    exits), or None when it was not free within `patience` seconds."""
-    try:
-        fd = os.open(folder.folder / LOCK, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
-    except OSError:
-        return None
-    deadline = time.monotonic() + patience
-    while True:
-        try:
-            fcntl.flock(fd, kind | fcntl.LOCK_NB)
-            return fd
-        except BlockingIOError:
-            if time.monotonic() >= deadline:
-                os.close(fd)
-                return None
-            time.sleep(0.005)
-        except OSError:  # a file system without locks: no writer can be told apart
-            os.close(fd)
-            return None
-
-
-def _writer_done(folder: CacheFolder) -> bool:
-    """Whether no writer is still writing the snapshot: `mlcsite build` ends
-    without waiting for its writer (about a second of pickling at 10,000
-    posts, which a contributor waited for after every build that planned),
-    so the next build waits for it here, up to WRITER_PATIENCE."""
-    lock = _lock(folder, fcntl.LOCK_SH, WRITER_PATIENCE)
-    _reap_finished()
-    if lock is None:
-        return False
-    os.close(lock)
-    return True
 
 
 def _write(folder: CacheFolder, state: dict) -> None:
@@ -235,8 +162,6 @@ def reused_plan(folder: CacheFolder, inputs: InputState, parsed: ParsedSources, 
                 frame_of: Callable[[object], str | None]) -> KeptPlan | None:
     """The kept plan with this build's edits in, or None (plan afresh).
     `frame_of(settings)`: plan_frame for this build's options."""
-    if not _writer_done(folder):
-        return None
     mapped = folder.open_verified(NAME)
     if mapped is None:
         return None

@@ -8,21 +8,17 @@ keeps no plan."""
 from __future__ import annotations
 
 import datetime as dt
-import fcntl
 import os
 import pickle
 import shutil
-import subprocess
-import sys
-import time
 
 import pytest
 
-from conftest import REPO, run_mlcsite
+from conftest import run_mlcsite
 from generator import pipeline
 from generator.build_cache import CACHE_DIR, CacheFolder
 from generator.incremental import Fingerprints, RenderCache
-from generator.plan_snapshot import LOCK, NAME
+from generator.plan_snapshot import NAME
 from test_incremental import NOW
 from test_watch import copy_sample_site, differences, tree
 
@@ -272,44 +268,4 @@ def test_the_cli_keeps_its_plan_and_a_body_edit_gives_the_clean_build(tmp_path):
     built = run_mlcsite("build", "--now", now, cwd=root)
     assert built.returncode == 0, built.stderr
     assert snapshot.stat().st_mtime_ns == written  # used, not written again
-    assert differences(tree(root / "output"), clean_tree(root, tmp_path)) == []
-
-
-def holds_open(pid: int, path) -> bool:
-    """Whether the process has the file open (Linux: its descriptors in /proc)."""
-    try:
-        links = [os.readlink(f"/proc/{pid}/fd/{fd}") for fd in os.listdir(f"/proc/{pid}/fd")]
-    except OSError:  # a descriptor closed meanwhile
-        return False
-    return str(path) in links
-
-
-def test_a_build_waits_for_the_last_builds_snapshot_writer(tmp_path):
-    """`mlcsite build` ends without waiting for the process writing its plan's
-    snapshot; that process holds the snapshot's lock until it is done. Here the
-    test holds the lock, as a writer still writing, with no snapshot written
-    yet: the next build waits, then uses the plan the writer leaves."""
-    root = copy_sample_site(tmp_path / "site")
-    now = NOW.strftime("%Y-%m-%dT%H:%M:%SZ")
-    assert run_mlcsite("build", "--now", now, cwd=root).returncode == 0
-    append_to_body(root, WARM_UP, "\nA first edit.\n")
-    assert run_mlcsite("build", "--now", now, cwd=root).returncode == 0
-    folder = CacheFolder(root).folder
-    snapshot, aside = folder / NAME, tmp_path / "written-later"
-    written = snapshot.stat().st_mtime_ns
-    append_to_body(root, POST, "\nEdited while the last plan was being written.\n")
-    with open(folder / LOCK, "a+b") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        snapshot.rename(aside)
-        build = subprocess.Popen([sys.executable, "-m", "generator", "build", "--now", now], cwd=root,
-                                 env={**os.environ, "PYTHONPATH": str(REPO)}, stdout=subprocess.DEVNULL,
-                                 stderr=subprocess.PIPE)
-        deadline = time.monotonic() + 60
-        while not holds_open(build.pid, folder / LOCK):
-            assert build.poll() is None, "the build ended without waiting for the writer"
-            assert time.monotonic() < deadline
-            time.sleep(0.01)
-        aside.rename(snapshot)  # the writer is done; the lock is released as it exits
-    assert build.wait(timeout=120) == 0, build.stderr.read()
-    assert snapshot.stat().st_mtime_ns == written  # the plan was used, not made and written again
     assert differences(tree(root / "output"), clean_tree(root, tmp_path)) == []
