@@ -174,3 +174,28 @@ def test_a_save_through_a_copy_renamed_over_the_file_writes_the_page_first(tmp_p
     assert session.rebuild(["content/posts/sedX4kQ2z", POST, "content/posts/sedX4kQ2z"])
     assert any("shown first" in line for line in lines), lines
     assert differences(tree(root / "output"), clean_tree(root, tmp_path)) == []
+
+
+def test_a_page_written_early_then_drafted_before_the_rebuild_is_removed(tmp_path):
+    """The page of a retitled post is written first; the post is saved again as a
+    draft before the rest is rebuilt. The rebuild no longer plans that page, and
+    removes it: output/ equals a clean build (the page used to stay, left out of
+    the record the rebuild compares output/ with)."""
+    root = copy_sample_site(tmp_path / "site")
+    session, lines = session_for(root)
+    edit(root, POST, retitled)
+    real_early_write, drafted = session._early_write, []
+
+    def then_drafted(changes, started):
+        early = real_early_write(changes, started)
+        if early is not None and not drafted:
+            drafted.append(POST)
+            data, body = split_source(root / POST)
+            write_source(root / POST, {**data, "draft": True}, body)
+            session.inbox.changes.put(POST)  # saved again right after its page was written
+        return early
+    session._early_write = then_drafted
+    assert session.rebuild([POST])
+    assert any("shown first" in line for line in lines), lines
+    assert not (root / "output" / PAGE).exists()
+    assert differences(tree(root / "output"), clean_tree(root, tmp_path)) == []

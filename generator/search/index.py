@@ -179,13 +179,16 @@ class SearchIndex:
                 self.ahead.take_over(early)
 
     def known(self, written: dict[str, Written]) -> dict[str, Written]:
-        """The build cache's record of output/, less the pages whose record is
-        unknown here (a cache folder cleared in part): those render again."""
+        """The build cache's record of output/, where a page whose record is
+        unknown here (a cache folder cleared in part, a page watch wrote early)
+        has no key, so that it renders again. It stays in the record: leaving it
+        out left it in output/ when the same build no longer plans it (a post
+        saved as a draft right after its early page)."""
         if not written:  # output/ is not the one last described: keep none of its files
             self.state = IndexState(pages=self.state.pages)
         pages = self.state.pages
-        return {path: w for path, w in written.items()
-                if not path.endswith(".html") or (path in pages and pages[path].digest == w.digest)}
+        return {path: w if not path.endswith(".html") or (path in pages and pages[path].digest == w.digest)
+                else w._replace(key="") for path, w in written.items()}
 
     def take(self, path: str, data: bytes, digest: str) -> None:
         """A page this build rendered, and its bytes' digest (Written.digest)."""
