@@ -15,7 +15,7 @@ import shutil
 import pytest
 
 from conftest import run_mlcsite
-from generator import pipeline
+from generator import pipeline, plan_snapshot
 from generator.build_cache import CACHE_DIR, CacheFolder
 from generator.incremental import Fingerprints, RenderCache
 from generator.plan_snapshot import NAME
@@ -188,6 +188,27 @@ def test_edits_that_can_change_the_plan_plan_afresh(tmp_path, planned, edit):
     append_to_body(root, OTHER_POST, "\nAnd a last line.\n")
     cli_build(root, out)
     assert planned == ["site"]
+    assert differences(tree(out), clean_tree(root, tmp_path)) == []
+
+
+def test_an_edit_that_plans_afresh_reads_only_the_snapshots_header(tmp_path, planned, monkeypatch):
+    """Whether the kept plan can be used is told by the snapshot's header (the
+    input digests, the frame, the settings): an edit that plans afresh never
+    unpickles the plan itself (0.45 s at 10,000 posts); a body edit does."""
+    root = copy_sample_site(tmp_path / "site")
+    out = tmp_path / "out"
+    built_and_kept(root, out, planned)
+    made: list[str] = []
+    real_find_class = plan_snapshot._PlanOnly.find_class
+    monkeypatch.setattr(plan_snapshot._PlanOnly, "find_class",
+                        lambda self, module, name: made.append(name) or real_find_class(self, module, name))
+    replace_in(root, POST, "title: ", "title: Retitled ")
+    cli_build(root, out)
+    assert planned == ["site"] and "Settings" in made and "Site" not in made and "Output" not in made
+    made.clear()
+    append_to_body(root, OTHER_POST, "\nAnd a last line.\n")
+    cli_build(root, out)
+    assert planned == ["site"] and "Site" in made and "Output" in made  # the plan, used
     assert differences(tree(out), clean_tree(root, tmp_path)) == []
 
 
