@@ -60,6 +60,11 @@ from .settings import Settings
 
 NAME = "plan-snapshot"
 MAX_EDITED = 32  # more sources edited since the snapshot: plan afresh (and keep that plan)
+# The snapshot is two pickles: what tells whether the plan can be used, then the plan.
+HEADER_TYPES = {"plan_id": str, "frame": str, "files": dict, "parsed": dict, "settings": Settings,
+                "source_digests": dict}
+PLAN_TYPES = {"site": Site, "outputs": list, "diagnostics": list, "dependents": dict}
+HEADER = tuple(HEADER_TYPES)
 
 # What a snapshot may make, besides a parsed source's own classes (parsed_sources).
 _CLASSES = {
@@ -144,6 +149,7 @@ def _write(folder: CacheFolder, state: dict) -> None:
     # Memos by id(item): ids are this process's own.
     kept = site._shown, site._in_body
     site._shown, site._in_body = {}, {}
+
     def dump(handle) -> None:
         """The header, then the plan, with one pickler: the plan's settings are the header's."""
         pickler = pickle.Pickler(handle, pickle.HIGHEST_PROTOCOL)
@@ -194,7 +200,8 @@ def reused_plan(folder: CacheFolder, inputs: InputState, parsed: ParsedSources, 
                 return None
             edits.append(found)
         state = _unpickled(unpickler, PLAN_TYPES)
-    if state is None or state["site"].settings is not settings:
+    if (state is None or state["site"].settings is not settings
+            or not all(type(indices) is bytes for indices in state["dependents"].values())):
         return None
     site, source_digests = state["site"], dict(header["source_digests"])
     bodies = []
@@ -247,13 +254,6 @@ class _PlanOnly(pickle.Unpickler):
         raise pickle.UnpicklingError(f"{module}.{name} is not allowed in a plan snapshot")
 
 
-# The snapshot is two pickles: what tells whether the plan can be used, then the plan.
-HEADER_TYPES = {"plan_id": str, "frame": str, "files": dict, "parsed": dict, "settings": Settings,
-                "source_digests": dict}
-PLAN_TYPES = {"site": Site, "outputs": list, "diagnostics": list, "dependents": dict}
-HEADER = tuple(HEADER_TYPES)
-
-
 def _unpickled(unpickler: pickle.Unpickler, types_of: dict[str, type]) -> dict | None:
     """The snapshot's next part, with exactly these names of these types, or
     None for a damaged or foreign one."""
@@ -264,7 +264,5 @@ def _unpickled(unpickler: pickle.Unpickler, types_of: dict[str, type]) -> dict |
     if type(part) is not dict or part.keys() != types_of.keys():
         return None
     if not all(type(part[name]) is kind for name, kind in types_of.items()):
-        return None
-    if "dependents" in part and not all(type(indices) is bytes for indices in part["dependents"].values()):
         return None
     return part

@@ -113,8 +113,8 @@ class Inbox(FileSystemEventHandler):
         super().__init__()
         self.scope = scope
         self.changes: queue.Queue[str] = queue.Queue()
-        # Whether each path's last event left it written whole (WHOLE_AFTER); set
-        # before the change is queued, so a change taken is never newer than this.
+        # Whether each path's last event left it written whole (WHOLE_AFTER), until the
+        # change is taken; set before it is queued, so a change taken is never newer.
         self.whole: dict[str, bool] = {}
         self.cut_short = False  # the last burst ended before its quiet window (next_burst)
 
@@ -149,6 +149,8 @@ class Inbox(FileSystemEventHandler):
                 burst.append(self.changes.get(timeout=QUIET_SECONDS))
             except queue.Empty:
                 break
+        for path in burst:  # taken: a later event sets it again (a temp name per `sed -i` would pile up)
+            self.whole.pop(path, None)
         return burst
 
 

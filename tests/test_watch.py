@@ -230,6 +230,7 @@ def test_a_save_ends_its_burst_once_its_file_is_written_whole(monkeypatch):
         started = time.monotonic()
         assert set(inbox.next_burst(wait=1)) == {"content/posts/a.md"}
         assert inbox.cut_short and time.monotonic() - started < 30
+        assert inbox.whole == {}  # forgotten once taken: one entry per temp name would pile up
     monkeypatch.setattr("generator.watcher.QUIET_SECONDS", 0.2)
     inbox = Inbox(SCOPE)
     inbox.on_any_event(FileModifiedEvent(post))
