@@ -61,7 +61,7 @@ def write_edited_pages(cache: RenderCache, out_dir: Path, changes: list[str]) ->
     if last is None:
         return None
     ctx, outputs = last
-    changes = [rel for rel in changes if not _came_and_went(cache, ctx.root, rel)]
+    changes = [rel for rel in changes if not came_and_went(cache, ctx.root, rel)]
     if not changes or not all(rel.startswith("content/") for rel in changes):
         return None
     site, swaps = ctx.site, []
@@ -85,7 +85,7 @@ def write_edited_pages(cache: RenderCache, out_dir: Path, changes: list[str]) ->
     return _write(cache, out_dir, changed) if changed else None
 
 
-def _came_and_went(cache: RenderCache, root: Path, rel: str) -> bool:
+def came_and_went(cache: RenderCache, root: Path, rel: str) -> bool:
     """A file the last build did not read and that is gone: a copy written aside
     and renamed over the real file within the save (`sed -i`'s sedXXXXXX, a
     tool's tmpXXXXXX: names no editor-junk rule can know). It changes nothing."""

@@ -31,7 +31,7 @@ from watchdog.observers.polling import PollingObserver
 from . import pipeline
 from .content.discover import is_ignored_name
 from .devserver import LiveState, start_server, stop_server
-from .early_page import EarlyWrite, write_edited_pages
+from .early_page import EarlyWrite, came_and_went, write_edited_pages
 from .incremental import RenderCache
 from .report import format_diagnostics
 from .signals import handling_stop_signals
@@ -316,6 +316,9 @@ class WatchSession:
         a failed write or a bug: the loop must keep going."""
         started = time.perf_counter()
         early, changes = self._edited_pages_first(changes, started)
+        # Named in the summary: not a copy renamed over the saved file (sed -i), which
+        # changed nothing the site reads (told by the last build's inputs: before this one).
+        changes = [rel for rel in changes if not came_and_went(self.cache, self.options.root, rel)] or changes
         try:
             result = pipeline.build(self.options, self.cache)
         except OutputWriteError as exc:  # disk full, permission, read-only: in words

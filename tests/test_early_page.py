@@ -199,3 +199,17 @@ def test_a_page_written_early_then_drafted_before_the_rebuild_is_removed(tmp_pat
     assert any("shown first" in line for line in lines), lines
     assert not (root / "output" / PAGE).exists()
     assert differences(tree(root / "output"), clean_tree(root, tmp_path)) == []
+
+
+def test_the_rebuilds_line_names_the_saved_file_not_the_copy_renamed_over_it(tmp_path):
+    """The copy `sed -i` renames over the file changed nothing the site reads: the
+    summary says which file changed, as for an editor's save. A file the last
+    build read and that is gone now (a deleted post) is still named."""
+    root = copy_sample_site(tmp_path / "site")
+    session, lines = session_for(root)
+    edit(root, POST, retitled)
+    assert session.rebuild(["content/posts/sedX4kQ2z", POST])
+    assert f"] {POST} changed: rendered" in lines[-1], lines[-1]
+    (root / POST).unlink()
+    assert session.rebuild([POST, "content/posts/sedY7pL1a"])
+    assert f"] {POST} changed: rendered" in lines[-1], lines[-1]
