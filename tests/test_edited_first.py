@@ -9,12 +9,15 @@ import os
 import time
 from collections import Counter
 
+import pytest
 from test_search import _sample_now, tree
 from test_search_shards import LAGOS, build, shard_of_each_page, sharded_site
 
 from generator import input_state, pipeline
+from generator.build_cache import CacheFolder
 from generator.early_page import write_edited_pages
 from generator.incremental import Fingerprints, RenderCache
+from generator.plan_snapshot import NAME
 from generator.search.ahead import Ahead
 
 POST_PAGE = "posts/lagos-chapter-launch/index.html"
@@ -37,10 +40,17 @@ def keys_and_starts(monkeypatch) -> tuple[list[str], list[tuple[str, int]]]:
     return keyed, started
 
 
-def test_the_edited_posts_shard_starts_before_the_site_is_keyed_and_the_post_renders_once(tmp_path, monkeypatch):
+@pytest.mark.parametrize("plan", ["afresh", "kept"])
+def test_the_edited_posts_shard_starts_before_the_site_is_keyed_and_the_post_renders_once(tmp_path, monkeypatch,
+                                                                                          plan):
+    """Planned afresh, the site is keyed after the post's page: only its own key
+    comes first. On the first build's kept plan, only the outputs that name the
+    post are keyed again (plan_snapshot.py), all before the page."""
     root = sharded_site(tmp_path / "site")
     out = tmp_path / "out"
     build(root, out, RenderCache.persistent(root, out, in_place=False))
+    if plan == "afresh":
+        (CacheFolder(root).folder / NAME).unlink()
     keyed, started = keys_and_starts(monkeypatch)
     renders: Counter[str] = Counter()
     real_render_with = pipeline.render_with
@@ -59,7 +69,10 @@ def test_the_edited_posts_shard_starts_before_the_site_is_keyed_and_the_post_ren
 
     shard = shard_of_each_page(out)["/posts/lagos-chapter-launch/"]
     assert [folder for folder, _ in started] == [shard]
-    assert started[0][1] <= 2 < len(cache.written) // 2  # the post's own key, not the site's
+    if plan == "afresh":
+        assert started[0][1] <= 2 < len(cache.written) // 2  # the post's own key, not the site's
+    else:
+        assert started[0][1] == len(keyed) < len(cache.written) // 2  # no more keyed after it
     assert renders[POST_PAGE] == 1 and len(renders) > 1  # its tag pages and lists render too
     assert cache.search.indexed_ahead == 1  # the early run's files were used
     clean = tmp_path / "clean"
