@@ -180,17 +180,22 @@ def stopped_mid_render(root: Path, output: Path) -> tuple[subprocess.Popen, dict
     the build mid-render however late this process runs: a loaded machine once
     let the build end between our look at its staging folder and our signal,
     which then reached no build. One that ended before it could be stopped is
-    seen to have ended, and started again."""
+    seen to have ended, and started again; so is one stopped after it swapped
+    its staging folder in (a loaded CI run once stopped it there, past its
+    signal handler, so the signal reached a build that had finished)."""
     for _ in range(3):
-        before = snapshot(output)
+        before, folder = snapshot(output), output.stat().st_ino  # the swap puts another folder there
         proc = start_build(root)
         wait_until_rendering(proc, root)
         proc.send_signal(signal.SIGSTOP)  # not sent when Popen finds it ended
         if proc.returncode is None:
             _, status = os.waitpid(proc.pid, os.WUNTRACED)  # until it is stopped, or has ended
             if os.WIFSTOPPED(status):
-                return proc, before
-            proc.returncode = os.waitstatus_to_exitcode(status)  # reaped here
+                if output.stat().st_ino == folder:  # stopped: the swap is still to come
+                    return proc, before
+                proc.send_signal(signal.SIGCONT)
+            else:
+                proc.returncode = os.waitstatus_to_exitcode(status)  # reaped here
         proc.communicate(timeout=60)
     raise AssertionError("the build ended each time before it could be stopped")
 
