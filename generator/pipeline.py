@@ -270,7 +270,7 @@ def build(options: Options, cache: RenderCache | None = None) -> BuildResult:
                 writer.wait()
 
 
-def _snapshots_used(cache: RenderCache | None, inputs: InputState | None) -> bool:
+def _snapshot_used(cache: RenderCache | None, inputs: InputState | None) -> bool:
     """`mlcsite build` rebuilding an output folder its cache folder has a record
     of uses the last plan kept (plan_snapshot.py). Not watch, which keeps its
     last plan in memory; not a build into a new or emptied output folder, which
@@ -295,7 +295,7 @@ def _snapshot_kept(plan: Plan, cache: RenderCache | None, inputs: InputState | N
 
 def _kept_plan(options: Options, cache: RenderCache | None, inputs: InputState | None) -> Plan | None:
     """The last build's plan with this build's edits in, when they cannot change it."""
-    if not (_snapshots_used(cache, inputs) and cache.reuse_rendered):
+    if not (_snapshot_used(cache, inputs) and cache.reuse_rendered):
         return None
     kept = reused_plan(cache.folder, inputs, cache.parsed, options.root, partial(_plan_frame, options, inputs))
     if kept is None:
